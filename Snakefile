@@ -1,0 +1,27 @@
+# geoinpaint: regenerate every table (results/) and figure (paper_figures/) with
+#   snakemake --cores all                                  (embedded default, config/config.yaml)
+#   snakemake --cores all --configfile config/smoke.yaml   (smallest complete run)
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/tasks.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        expand("results/table_I.{ext}", ext=("csv", "md", "tex")),
+        "paper_figures/fig6_qualitative_scene_recognition.png",
+    default_target: True

@@ -1,0 +1,1 @@
+"""Datasets: procedural scenes, frozen test sets and image I/O."""

@@ -1,0 +1,1 @@
+"""Occlusion masks and occluder appearance."""

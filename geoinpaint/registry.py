@@ -1,0 +1,76 @@
+"""Registries: the only places that map a config name to a builder.
+
+Every inpainting method (the papers' models, ablation variants, baselines, classical algorithms)
+registers a builder with `@register_method("name")` where it is defined; task networks do the
+same in their own registry. The workflow and the CLI only ever call `build_method(name, ...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Name -> builder mapping for one kind of component."""
+
+    def __init__(self, kind: str, loader: Callable[[], None] | None = None):
+        self.kind = kind
+        self._builders: dict[str, Callable[..., T]] = {}
+        self._loader = loader
+
+    def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Decorator registering a builder under `name`."""
+
+        def decorate(builder: Callable[..., T]) -> Callable[..., T]:
+            if name in self._builders:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._builders[name] = builder
+            return builder
+
+        return decorate
+
+    def names(self) -> list[str]:
+        """All registered names, sorted."""
+        if self._loader:
+            self._loader()
+        return sorted(self._builders)
+
+    def build(self, name: str, **options: Any) -> T:
+        """Build the component registered as `name` with its options."""
+        if name not in self.names():
+            raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(self.names())}")
+        return self._builders[name](**options)
+
+
+class InpaintingMethod(Protocol):
+    """The interface every inpainting method implements."""
+
+    def inpaint(self, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """Fill the holes of a batch.
+
+        Args:
+            images: `(N, H, W, 3) float32 in [0, 1]`, the occluded inputs (hole pixels hold the
+                occluder and must not be trusted).
+            masks: `(N, H, W) float32 in {0, 1}`, 1 = hole.
+
+        Returns:
+            `(N, H, W, 3) float32 in [0, 1]`, raw predictions; the caller composites them.
+        """
+        ...
+
+
+def _load_builtin_methods() -> None:
+    # Importing the packages runs their @register_method decorators.
+    import geoinpaint.baselines  # noqa: F401
+    import geoinpaint.models  # noqa: F401
+
+
+METHODS: Registry[InpaintingMethod] = Registry("method", _load_builtin_methods)
+register_method = METHODS.register
+build_method = METHODS.build
+available_methods = METHODS.names

@@ -1,0 +1,54 @@
+"""Figures: qualitative grids like the paper's Fig. 6-9."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from geoinpaint.data.io import read_image  # noqa: E402
+from geoinpaint.data.testset import load_testset  # noqa: E402
+
+
+def pick_examples(labels: np.ndarray, n: int) -> list[int]:
+    """Up to `n` indices, cycling through the classes so that every class shows early."""
+    by_class = [list(np.flatnonzero(labels == c)) for c in np.unique(labels)]
+    picked: list[int] = []
+    while len(picked) < min(n, len(labels)):
+        for idx in by_class:
+            if idx and len(picked) < n:
+                picked.append(int(idx.pop(0)))
+    return picked
+
+
+def qualitative_grid(testset_dir: Path, methods: dict[str, Path], out: Path, n_images: int) -> None:
+    """Grid with one row per test image: input, each method's output, ground truth."""
+    ts = load_testset(testset_dir, verify=False)
+    rows = pick_examples(ts.labels, n_images)
+    cols = ["Input", *methods, "Ground truth"]
+    fig, axes = plt.subplots(
+        len(rows), len(cols), figsize=(1.6 * len(cols), 1.6 * len(rows)), squeeze=False
+    )
+    for r, k in enumerate(rows):
+        name = ts.ids[k]
+        images = [
+            ts.occluded[k],
+            *(read_image(Path(d) / f"{name}.png") for d in methods.values()),
+            ts.gt[k],
+        ]
+        for c, img in enumerate(images):
+            ax = axes[r, c]
+            ax.imshow(img, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(cols[c], fontsize=8)
+        axes[r, 0].set_ylabel(str(ts.manifest["class_name"].iloc[k]), fontsize=7)
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150, metadata={"Software": None})
+    plt.close(fig)

@@ -1,0 +1,47 @@
+"""Device selection, seeding and determinism shared by every verb that runs a network."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from typing import Literal
+
+import numpy as np
+import torch
+
+log = logging.getLogger(__name__)
+
+DeviceChoice = Literal["auto", "cpu", "cuda"]
+
+
+def resolve_device(choice: DeviceChoice = "auto") -> torch.device:
+    """Return the torch device for a config value (`auto` = CUDA when available, else CPU)."""
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was requested but no CUDA device is available")
+    if choice == "auto":
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(choice)
+
+
+def seed_everything(seed: int, threads: int | None = None) -> torch.Generator:
+    """Seed Python, NumPy and torch, make torch deterministic, and return a CPU generator.
+
+    Determinism here means: same config, seed and thread count on the same machine give the
+    same numbers. `threads` fixes the CPU thread count because reduction order depends on it.
+    """
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return torch.Generator().manual_seed(seed)
+
+
+def derive_seed(seed: int, *names: str) -> int:
+    """A stable child seed for a named purpose, e.g. `derive_seed(0, "masks", "test")`."""
+    seq = np.random.SeedSequence([seed, *(int.from_bytes(n.encode(), "little") for n in names)])
+    return int(seq.generate_state(1, dtype=np.uint32)[0])

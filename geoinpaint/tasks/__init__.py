@@ -1,0 +1,1 @@
+"""Frozen geoscience task networks: architectures, training, frozen wrappers."""

@@ -1,0 +1,1 @@
+"""Training utilities shared by every trained network: resumable state, divergence checks."""

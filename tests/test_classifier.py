@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+from geoinpaint.tasks.classification import CLASSIFIERS
+from geoinpaint.tasks.frozen import FrozenClassifier
+from geoinpaint.tasks.train_classifier import train_classifier
+from geoinpaint.training.state import DivergenceError, load_checkpoint
+
+
+def _train(scenes, tmp_path, epochs, tag="a"):
+    return train_classifier(
+        scenes / "train",
+        tmp_path / f"{tag}.pt",
+        tmp_path / f"{tag}_state.pt",
+        tmp_path / f"{tag}.csv",
+        "vgg-small",
+        epochs,
+        8,
+        1e-3,
+        seed=0,
+        device="cpu",
+        threads=1,
+    )
+
+
+def test_checkpoint_loads_with_weights_only_and_names_its_architecture(scenes, tmp_path):
+    _train(scenes, tmp_path, 1)
+    ckpt = load_checkpoint(tmp_path / "a.pt")
+    assert ckpt["arch"] == "vgg-small" and ckpt["num_classes"] == 7
+    assert (tmp_path / "a.csv").read_text().startswith("epoch,loss")
+
+
+def test_interrupted_training_resumes_to_the_same_weights(scenes, tmp_path, monkeypatch):
+    import geoinpaint.tasks.train_classifier as tc
+
+    full = _train(scenes, tmp_path, 2, tag="full")
+    real_save = tc.atomic_save
+
+    def save_then_die(obj, path):
+        real_save(obj, path)
+        if obj.get("epoch") == 1:
+            raise KeyboardInterrupt  # the job is killed right after its first epoch
+
+    monkeypatch.setattr(tc, "atomic_save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _train(scenes, tmp_path, 2, tag="resumed")
+    monkeypatch.setattr(tc, "atomic_save", real_save)
+    assert not (tmp_path / "resumed.pt").exists()
+    resumed = _train(scenes, tmp_path, 2, tag="resumed")
+    for k, v in full["state_dict"].items():
+        assert torch.equal(v, resumed["state_dict"][k]), k
+
+
+def test_nan_loss_stops_with_a_clear_message(scenes, tmp_path, monkeypatch):
+    import geoinpaint.tasks.train_classifier as tc
+
+    monkeypatch.setattr(tc, "augment", lambda x, gen: x * float("nan"))
+    with pytest.raises(DivergenceError, match="loss is nan at epoch 1, step 0"):
+        _train(scenes, tmp_path, 1, tag="nan")
+    assert not (tmp_path / "nan.pt").exists()
+
+
+def test_frozen_classifier_passes_gradients_to_the_input_but_never_changes(scenes, tmp_path):
+    _train(scenes, tmp_path, 1)
+    frozen = FrozenClassifier(tmp_path / "a.pt", device="cpu")
+    before = {k: v.clone() for k, v in frozen.net.state_dict().items()}
+    x = torch.rand(2, 3, 32, 32, requires_grad=True)
+    frozen.loss(x, torch.tensor([0, 1])).backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert all(p.grad is None for p in frozen.net.parameters())
+    assert all(torch.equal(before[k], v) for k, v in frozen.net.state_dict().items())
+
+
+@pytest.mark.parametrize(("arch", "params"), [("vgg-small", 1_109_927), ("vgg16", 134_289_223)])
+def test_classifier_architectures_have_their_parameter_counts(arch, params):
+    net = CLASSIFIERS.build(arch, num_classes=7)
+    assert sum(p.numel() for p in net.parameters()) == params
+
+
+def test_vgg16_is_torchvisions_vgg16_and_runs_at_paper_size():
+    from torchvision.models import VGG
+
+    net = CLASSIFIERS.build("vgg16", num_classes=7)
+    assert isinstance(net.net, VGG)
+    x = torch.rand(1, 3, 256, 256, requires_grad=True)
+    net(x).sum().backward()
+    assert x.grad is not None
