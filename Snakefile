@@ -23,5 +23,10 @@ include: "workflow/rules/figures.smk"
 rule all:
     input:
         expand("results/table_I.{ext}", ext=("csv", "md", "tex")),
+        expand("results/table_I_extended.{ext}", ext=("csv", "md", "tex")),
         "paper_figures/fig6_qualitative_scene_recognition.png",
+        "paper_figures/fig4_fig10_maskmix_augmix.png",
+        "paper_figures/fig5_datasets.png",
+        "results/maskmix_stats.csv",
+        expand(f"{DATA}/masks/{{maskset}}", maskset=MASKSETS),
     default_target: True

@@ -26,32 +26,82 @@ def cmd_synth(a: argparse.Namespace) -> None:
     from geoinpaint.data.scenes import write_split
 
     for split, n in (("train", a.train_per_class), ("test", a.test_per_class)):
-        manifest = write_split(a.out / split, split, n, a.size, a.seed)
+        manifest = write_split(a.out / split, split, n, a.size, a.seed, a.task)
         log.info(
-            "wrote %d %s scenes (%dx%d) to %s", len(manifest), split, a.size, a.size, a.out / split
+            "wrote %d %s %s samples (%dx%d) to %s",
+            len(manifest),
+            a.task,
+            split,
+            a.size,
+            a.size,
+            a.out / split,
         )
 
 
-def cmd_masks(a: argparse.Namespace) -> None:
-    from geoinpaint.data.testset import build_testset
+def cmd_check_data(a: argparse.Namespace) -> None:
+    from geoinpaint.data.real import SCANNERS
 
-    m = build_testset(a.scenes, a.out, a.seed, a.min_fraction, a.max_fraction, a.fill)
+    manifest = SCANNERS[a.dataset](a.root)
+    log.info("%s at %s: %d samples verified", a.dataset, a.root, len(manifest))
+    if "class_name" in manifest.columns:
+        print(manifest["class_name"].value_counts().sort_index().to_string())
+
+
+def cmd_import(a: argparse.Namespace) -> None:
+    from geoinpaint.data.importing import import_classification
+    from geoinpaint.data.real import SCANNERS
+
+    scan = SCANNERS[a.dataset](a.root)
+    out = import_classification(scan, a.out, a.size, a.seed, a.train_fraction)
+    log.info(
+        "imported %s: %d train, %d test images (%dx%d) into %s",
+        a.dataset,
+        len(out["train"]),
+        len(out["test"]),
+        a.size,
+        a.size,
+        a.out,
+    )
+
+
+def cmd_masks(a: argparse.Namespace) -> None:
+    from geoinpaint.masks.maskset import write_maskset
+
+    m = write_maskset(
+        a.out, a.kind, a.n, a.size, a.seed, a.min_fraction, a.max_fraction, a.fraction, a.source
+    )
     f = m["hole_fraction"]
     log.info(
-        "frozen test set: %d images, hole fraction %.3f-%.3f (mean %.3f), fill %s, in %s",
+        "%d %s masks (%dx%d), hole fraction %.3f-%.3f (mean %.3f), in %s",
         len(m),
+        a.kind,
+        a.size,
+        a.size,
         f.min(),
         f.max(),
         f.mean(),
+        a.out,
+    )
+
+
+def cmd_testset(a: argparse.Namespace) -> None:
+    from geoinpaint.data.testset import build_testset
+
+    m = build_testset(a.scenes, a.masks, a.out, a.seed, a.fill, a.image_column)
+    log.info(
+        "frozen test set: %d images occluded with %s (fill %s) in %s",
+        len(m),
+        a.masks,
         a.fill,
         a.out,
     )
 
 
 def cmd_train_task(a: argparse.Namespace) -> None:
-    from geoinpaint.tasks.train_classifier import train_classifier
+    from geoinpaint.tasks.train_task import train_task
 
-    train_classifier(
+    train_task(
+        a.task,
         a.train,
         a.out,
         a.state,
@@ -64,7 +114,7 @@ def cmd_train_task(a: argparse.Namespace) -> None:
         a.device,
         a.threads,
     )
-    log.info("saved %s classifier to %s", a.arch, a.out)
+    log.info("saved %s %s network to %s", a.task, a.arch, a.out)
 
 
 def cmd_inpaint(a: argparse.Namespace) -> None:
@@ -78,23 +128,33 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(a: argparse.Namespace) -> None:
+    import json
+
     import torch
 
     from geoinpaint.evaluation import evaluate_folder
+    from geoinpaint.metrics import set_metrics_path
 
     torch.set_num_threads(a.threads)
-    df = evaluate_folder(a.testset, a.images, a.classifier, a.device)
+    df, record = evaluate_folder(a.testset, a.images, a.classifier, a.device)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(a.out, index=False)
+    set_metrics_path(a.out).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     log.info(
-        "%s: PSNR %.2f  SSIM %.4f  MSE %.1f  accuracy %.2f %% over %d images",
+        "%s: PSNR %.2f  SSIM %.4f  MSE %.1f  BRISQUE (LIVE-SVR) %.2f  accuracy %.2f %% over %d "
+        "images; FID %s, KID %s",
         a.images,
         df["psnr"].mean(),
         df["ssim"].mean(),
         df["mse"].mean(),
+        df["brisque_live_svr"].mean(),
         100 * df["correct"].mean(),
         len(df),
+        record["fid"],
+        record["kid"],
     )
+    for metric, why in record["unavailable"].items():
+        log.warning("%s not computed: %s", metric, why)
 
 
 def cmd_table(a: argparse.Namespace) -> None:
@@ -107,6 +167,25 @@ def cmd_table(a: argparse.Namespace) -> None:
     print(to_markdown(df, a.table))
 
 
+def cmd_weights(a: argparse.Namespace) -> None:
+    from geoinpaint.metrics import weights as w
+
+    if a.install_from:
+        names = w.install_from(a.install_from)
+        log.info("installed %d file(s) from %s: %s", len(names), a.install_from, names or "none")
+    if a.download:
+        log.info("downloaded: %s", w.download(a.name or None) or "nothing (all present)")
+    rows = w.status()
+    print(f"torch hub cache: {w.checkpoints_dir()}")
+    for r in rows:
+        print(f"\n{r['state']:7} {r['file']}")
+        for key in ("needed_by", "sha256", "url", "source", "found_sha256", "problem"):
+            if r[key]:
+                print(f"        {key}: {r[key]}")
+    if a.check and any(r["state"] != "ok" for r in rows):
+        raise RuntimeError("some pretrained files are missing or bad (see above)")
+
+
 def cmd_figure(a: argparse.Namespace) -> None:
     from geoinpaint.reporting.figures import qualitative_grid
 
@@ -114,8 +193,42 @@ def cmd_figure(a: argparse.Namespace) -> None:
     log.info("wrote %s", a.out)
 
 
+def cmd_figure_data(a: argparse.Namespace) -> None:
+    import json
+
+    from geoinpaint.masks.augmix import AugMixConfig
+    from geoinpaint.masks.maskmix import MaskMixConfig
+    from geoinpaint.reporting import data_figures as df
+
+    if a.kind == "maskmix":
+        (testset,) = (p for k, p in a.testset if k == "classification")
+        mm = MaskMixConfig(**json.loads(a.maskmix))
+        df.fig_maskmix_augmix(testset, a.out, a.seed, mm, AugMixConfig(**json.loads(a.augmix)))
+        if a.stats:
+            from geoinpaint.data.testset import load_testset
+
+            stats = df.maskmix_stats(load_testset(testset).masks, mm, a.seed, a.draws)
+            a.stats.parent.mkdir(parents=True, exist_ok=True)
+            stats.to_csv(a.stats, index=False)
+            q = stats["area_ratio"].quantile([0.1, 0.5, 0.9])
+            log.info(
+                "MaskMix over %d draws: binary %s, differs from seed in %.1f %%, area ratio "
+                "p10/p50/p90 %.2f/%.2f/%.2f, IoU with seed median %.2f",
+                len(stats),
+                stats["binary"].all(),
+                100 * (stats["iou_with_seed"] < 1).mean(),
+                *q,
+                stats["iou_with_seed"].median(),
+            )
+    else:
+        df.fig_datasets(dict(a.testset), dict(a.scenes), a.out)
+    log.info("wrote %s", a.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from geoinpaint.data.scenes import TASKS
     from geoinpaint.masks.fill import FILLS
+    from geoinpaint.masks.maskset import KINDS
 
     p = argparse.ArgumentParser(prog="geoinpaint", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -128,24 +241,56 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(fn=fn)
         return sp
 
-    s = verb("synth", cmd_synth, "generate procedural scene splits (train/ and test/)")
+    s = verb("synth", cmd_synth, "generate procedural train/ and test/ splits for a task")
     s.add_argument("--out", type=Path, required=True, help="output folder")
+    s.add_argument("--task", choices=TASKS, default="classification")
     s.add_argument("--size", type=int, default=64, help="image side in pixels")
     s.add_argument("--train-per-class", type=int, default=60)
     s.add_argument("--test-per-class", type=int, default=30)
     s.add_argument("--seed", type=int, default=0)
 
-    s = verb("masks", cmd_masks, "occlude a scene split with cloud masks into a frozen test set")
+    s = verb("check-data", cmd_check_data, "verify a real dataset in its official layout")
+    s.add_argument("--dataset", choices=("rsscn7", "aid", "loveda", "cvusa", "rice"), required=True)
+    s.add_argument("--root", type=Path, required=True, help="the dataset's top folder")
+
+    s = verb("import", cmd_import, "resize and split a real classification dataset (train/, test/)")
+    s.add_argument("--dataset", choices=("rsscn7", "aid"), required=True)
+    s.add_argument("--root", type=Path, required=True, help="the dataset's top folder")
+    s.add_argument("--out", type=Path, required=True, help="output folder (train/ and test/)")
+    s.add_argument("--size", type=int, default=256, help="image side after resizing")
+    s.add_argument("--train-fraction", type=float, default=0.5, help="per class (RSSCN7: 0.5)")
+    s.add_argument("--seed", type=int, default=0)
+
+    s = verb("masks", cmd_masks, "write a frozen set of binary occlusion masks")
+    s.add_argument("--out", type=Path, required=True, help="mask-set folder to write")
+    s.add_argument("--kind", choices=KINDS, default="cloud")
+    s.add_argument("--n", type=int, required=True, help="number of masks")
+    s.add_argument("--size", type=int, required=True, help="mask side in pixels")
+    s.add_argument("--min-fraction", type=float, default=0.15, help="cloud/irregular band")
+    s.add_argument("--max-fraction", type=float, default=0.60, help="cloud/irregular band")
+    s.add_argument("--fraction", type=float, default=None, help="concentrated: target fraction")
     s.add_argument(
-        "--scenes", type=Path, required=True, help="scene split folder (with manifest.csv)"
+        "--source",
+        type=Path,
+        default=None,
+        help="folder of real masks: cloud anchors, or NVIDIA irregular masks",
     )
+    s.add_argument("--seed", type=int, default=0)
+
+    s = verb("testset", cmd_testset, "occlude a split with a mask set into a frozen test set")
+    s.add_argument("--scenes", type=Path, required=True, help="split folder (with manifest.csv)")
+    s.add_argument("--masks", type=Path, required=True, help="frozen mask-set folder")
     s.add_argument("--out", type=Path, required=True, help="frozen test-set folder to write")
-    s.add_argument("--min-fraction", type=float, default=0.15)
-    s.add_argument("--max-fraction", type=float, default=0.60)
     s.add_argument("--fill", choices=FILLS, default="cloud")
+    s.add_argument(
+        "--image-column",
+        default="image",
+        help="manifest column to occlude (ground for cross-view pairs)",
+    )
     s.add_argument("--seed", type=int, default=0)
 
     s = verb("train-task", cmd_train_task, "train a task network on clean images (resumable)")
+    s.add_argument("--task", choices=TASKS, default="classification")
     s.add_argument("--train", type=Path, required=True, help="training split folder")
     s.add_argument("--out", type=Path, required=True, help="final checkpoint (.pt)")
     s.add_argument("--state", type=Path, required=True, help="resumable training state (.pt)")
@@ -169,12 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--testset", type=Path, required=True)
     s.add_argument("--images", type=Path, required=True, help="folder with <id>.png per test image")
     s.add_argument("--classifier", type=Path, required=True, help="frozen classifier checkpoint")
-    s.add_argument("--out", type=Path, required=True, help="per-image metrics CSV")
+    s.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="per-image metrics CSV; set metrics (FID, KID, reasons) go to <stem>.set.json",
+    )
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--threads", type=int, default=1)
 
     s = verb("table", cmd_table, "aggregate per-image metrics into a paper table (csv, md, tex)")
-    s.add_argument("--table", choices=("I",), required=True)
+    s.add_argument("--table", choices=("I", "I_extended"), required=True)
     s.add_argument(
         "--row",
         type=_key_path,
@@ -185,6 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out-prefix", type=Path, required=True, help="e.g. results/table_I")
     s.add_argument("--config-hash", required=True)
     s.add_argument("--seed", type=int, required=True)
+
+    s = verb(
+        "weights",
+        cmd_weights,
+        "list, verify, download or install the pretrained files metrics need (torch hub cache)",
+    )
+    s.add_argument(
+        "--download", action="store_true", help="fetch missing or bad files (needs internet)"
+    )
+    s.add_argument("--name", action="append", help="with --download: only this file (repeatable)")
+    s.add_argument(
+        "--install-from",
+        type=Path,
+        default=None,
+        help="folder holding downloaded files: verify each and copy it into the hub cache",
+    )
+    s.add_argument("--check", action="store_true", help="exit 1 unless every file is present")
 
     s = verb("figure", cmd_figure, "qualitative grid: input, each method, ground truth")
     s.add_argument("--testset", type=Path, required=True)
@@ -197,6 +364,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--n-images", type=int, default=6)
+    s = verb("figure-data", cmd_figure_data, "data figures: MaskMix/AugMix samples, datasets")
+    s.add_argument("--kind", choices=("maskmix", "datasets"), required=True)
+    s.add_argument(
+        "--testset",
+        type=_key_path,
+        action="append",
+        required=True,
+        help="TASK=frozen test-set folder",
+    )
+    s.add_argument(
+        "--scenes",
+        type=_key_path,
+        action="append",
+        default=[],
+        help="TASK=scene folder (datasets figure)",
+    )
+    s.add_argument("--maskmix", default="{}", help="MaskMix options as JSON")
+    s.add_argument("--augmix", default="{}", help="AugMix options as JSON")
+    s.add_argument("--stats", type=Path, default=None, help="MaskMix area statistics CSV")
+    s.add_argument("--draws", type=int, default=500, help="MaskMix draws for --stats")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", type=Path, required=True)
     return p
 
 

@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from geoinpaint.data.io import read_image, to_uint8, write_image
 from geoinpaint.data.testset import TestSet, load_testset
-from geoinpaint.metrics import full_reference as fr
+from geoinpaint.metrics.suite import score_set
 from geoinpaint.registry import build_method
+from geoinpaint.runtime import resolve_device
 from geoinpaint.tasks.frozen import FrozenClassifier
 
 log = logging.getLogger(__name__)
@@ -60,24 +61,35 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
 
 def evaluate_folder(
     testset_dir: Path, images_dir: Path, classifier: Path, device: str = "auto"
-) -> pd.DataFrame:
-    """Per-image PSNR, SSIM, MSE and classifier prediction for the images in `images_dir`."""
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Score the images in `images_dir` against a frozen test set.
+
+    Returns:
+        One row per image (id, label, classifier prediction, hole fraction and every per-image
+        metric of `metrics.suite.PER_IMAGE`, NaN where not computed), and the set record
+        (`n_images`, FID, KID, `fid_n_images`, `unavailable`: metric -> reason, `weights`:
+        pretrained file -> sha256 of what was used) written as `<stem>.set.json`.
+    """
     ts = load_testset(testset_dir)
     outputs = load_outputs(ts, images_dir)
     gts = to_uint8(ts.gt)
+    dev = resolve_device(device)  # type: ignore[arg-type]
     preds = FrozenClassifier(classifier, device).predict(outputs.astype(np.float32) / 255.0)
-    rows = []
-    for k, name in enumerate(tqdm(ts.ids, desc="metrics", unit="img")):
-        rows.append(
-            {
-                "id": name,
-                "label": int(ts.labels[k]),
-                "pred": int(preds[k]),
-                "correct": bool(preds[k] == ts.labels[k]),
-                "hole_fraction": float(ts.manifest["hole_fraction"].iloc[k]),
-                "psnr": fr.psnr(gts[k], outputs[k]),
-                "ssim": fr.ssim(gts[k], outputs[k]),
-                "mse": fr.mse(gts[k], outputs[k]),
-            }
-        )
-    return pd.DataFrame(rows)
+    scores = score_set(gts, outputs, ts.masks, dev)
+    df = pd.DataFrame(
+        {
+            "id": ts.ids,
+            "label": ts.labels.astype(int),
+            "pred": preds.astype(int),
+            "correct": preds == ts.labels,
+            "hole_fraction": ts.manifest["hole_fraction"].astype(float).to_numpy(),
+            **scores.per_image,
+        }
+    )
+    record = {
+        "n_images": len(df),
+        **scores.set_values,
+        "unavailable": scores.unavailable,
+        "weights": scores.weights,
+    }
+    return df, record

@@ -19,6 +19,10 @@ PACKAGES = (
     "opencv-python-headless",
     "pandas",
     "snakemake",
+    "piq",
+    "lpips",
+    "pytorch-fid",
+    "brisque",
 )
 TIME_FIELDS = ("created_at",)
 """Provenance fields that differ between two otherwise identical runs."""

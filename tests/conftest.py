@@ -8,6 +8,7 @@ import pytest
 
 from geoinpaint.data.scenes import write_split
 from geoinpaint.data.testset import build_testset
+from geoinpaint.masks.maskset import write_maskset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,6 +25,27 @@ def scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def testset(scenes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A frozen test set built from the `scenes` test split."""
-    out = tmp_path_factory.mktemp("testset") / "testset"
-    build_testset(scenes / "test", out, seed=0, min_fraction=0.15, max_fraction=0.6, fill="cloud")
-    return out
+    root = tmp_path_factory.mktemp("testset")
+    write_maskset(root / "masks", "cloud", 14, 32, seed=0)
+    build_testset(scenes / "test", root / "masks", root / "testset", seed=0, fill="cloud")
+    return root / "testset"
+
+
+@pytest.fixture
+def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty torch hub cache: `$TORCH_HOME` points into `tmp_path`; returns its checkpoints/."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    return tmp_path / "torch" / "hub" / "checkpoints"
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local run of the smoke workflow (config/smoke.yaml), shared by the end-to-end tests.
+
+    Tests may read it and run Snakemake in it again, but must not change its results.
+    """
+    from workflow_run import run_ok, workflow_copy  # imports this module: not at the top
+
+    where = workflow_copy(tmp_path_factory.mktemp("smoke_local"))
+    run_ok(where, "--configfile", "config/smoke.yaml")
+    return where

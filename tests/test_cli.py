@@ -3,7 +3,20 @@ import sys
 
 from geoinpaint.cli import build_parser, main
 
-VERBS = {"synth", "masks", "train-task", "inpaint", "evaluate", "table", "figure"}
+VERBS = {
+    "synth",
+    "masks",
+    "testset",
+    "train-task",
+    "inpaint",
+    "evaluate",
+    "table",
+    "figure",
+    "figure-data",
+    "check-data",
+    "import",
+    "weights",
+}
 
 
 def test_every_workflow_verb_exists():
@@ -22,5 +35,19 @@ def test_console_script_runs():
 
 
 def test_missing_dataset_exits_1_with_the_path(tmp_path, caplog):
-    assert main(["masks", "--scenes", str(tmp_path / "nowhere"), "--out", str(tmp_path / "t")]) == 1
+    args = [
+        "testset",
+        "--scenes",
+        str(tmp_path / "nowhere"),
+        "--masks",
+        str(tmp_path / "m"),
+        "--out",
+        str(tmp_path / "t"),
+    ]
+    assert main(args) == 1
     assert "nowhere/manifest.csv: manifest not found" in caplog.text
+
+
+def test_missing_real_dataset_names_path_and_source(tmp_path, caplog):
+    assert main(["check-data", "--dataset", "aid", "--root", str(tmp_path / "AID")]) == 1
+    assert "AID: folder not found" in caplog.text and "captain-whu.github.io" in caplog.text

@@ -38,7 +38,8 @@ def test_defaults_are_filled_in():
     config = {"run_name": "x"}
     validate(config, str(SCHEMA))
     assert config["tasks"]["classification"]["arch"] == "vgg-small"
-    assert config["occlusion"]["min_fraction"] == 0.15
+    assert config["occlusion"]["cloud"]["min_fraction"] == 0.15
+    assert config["occlusion"]["maskmix"]["threshold"] == 0.5
 
 
 def test_a_typo_is_rejected_naming_the_key():

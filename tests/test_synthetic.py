@@ -44,3 +44,27 @@ def test_train_and_test_splits_differ(scenes):
 def test_missing_split_names_the_manifest(tmp_path):
     with pytest.raises(DatasetError, match="manifest.csv: manifest not found"):
         load_split(tmp_path)
+
+
+def test_segmentation_labels_are_the_map_the_image_was_rendered_from(tmp_path):
+    from PIL import Image
+
+    from geoinpaint.data.synthetic import MATERIAL_TO_LOVEDA
+
+    write_split(tmp_path, "test", 1, 48, seed=0, task="segmentation")
+    rng = np.random.default_rng([0, 1, 1, 5, 0])  # (seed, task, split, class, index)
+    scene = make_scene(5, 48, rng)
+    labels = np.asarray(Image.open(tmp_path / "labels" / "residential_0000.png"))
+    assert np.array_equal(labels, MATERIAL_TO_LOVEDA[scene.landcover])
+    assert labels.min() >= 1 and labels.max() <= 7
+
+
+def test_crossview_pairs_share_an_id_and_the_panorama_shows_sky_over_ground(tmp_path):
+    from geoinpaint.data.io import read_image
+
+    manifest = write_split(tmp_path, "test", 1, 64, seed=0, task="crossview")
+    assert {"aerial", "ground"} <= set(manifest.columns) and len(manifest) == 7
+    ground = read_image(tmp_path / manifest["ground"].iloc[3])
+    assert ground.shape == (64, 64, 3)
+    sky, land = ground[:20].mean(axis=(0, 1)), ground[-20:].mean(axis=(0, 1))
+    assert sky[2] > land[2], "the top band is sky (bluer than the ground)"

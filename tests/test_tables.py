@@ -1,51 +1,106 @@
+import json
+
 import pandas as pd
 import pytest
 
+from geoinpaint.metrics import set_metrics_path
 from geoinpaint.reporting.tables import build_table, to_latex, to_markdown, write_table
 
 PROV = {"config_hash": "abc", "seed": 0, "git_commit": "x", "versions": "v", "created_at": "t"}
+MISSING_FID = "needs pt_inception-2015-12-05-6726825d.pth (it is not in /hub/checkpoints)"
 
 
-def _metrics(tmp_path, name, psnr, correct):
+def _metrics(tmp_path, name, psnr, correct, record=None):
     path = tmp_path / f"{name}.csv"
     pd.DataFrame(
-        {"psnr": [psnr, psnr], "ssim": [0.5, 0.7], "mse": [10.0, 30.0], "correct": correct}
+        {
+            "psnr": [psnr, psnr],
+            "ssim": [0.5, 0.7],
+            "mse": [10.0, 30.0],
+            "brisque_live_svr": [20.0, 40.0],
+            "lpips": [float("nan")] * 2,
+            "correct": correct,
+        }
     ).to_csv(path, index=False)
+    record = record or {
+        "n_images": 2,
+        "fid": None,
+        "kid": None,
+        "fid_n_images": None,
+        "unavailable": {
+            "fid": MISSING_FID,
+            "kid": MISSING_FID,
+            "fid_n_images": MISSING_FID,
+            "lpips": "needs alexnet",
+        },
+        "weights": {},
+    }
+    set_metrics_path(path).write_text(json.dumps(record))
     return path
 
 
 @pytest.fixture
-def table(tmp_path):
-    rows = {
+def rows(tmp_path):
+    return {
         "clean": _metrics(tmp_path, "clean", float("inf"), [True, True]),
         "occluded": _metrics(tmp_path, "occluded", 12.0, [True, False]),
         "telea": _metrics(tmp_path, "telea", 25.0, [True, False]),
         "biharmonic": _metrics(tmp_path, "biharmonic", 27.0, [False, False]),
     }
+
+
+@pytest.fixture
+def table(rows):
     return build_table("I", rows, PROV)
 
 
 def test_rows_columns_and_aggregates_follow_the_paper(table):
     assert list(table["method"]) == ["Clean Testing", "Occluded Testing", "telea", "biharmonic"]
-    assert list(table.columns[:6]) == ["method", "PSNR", "SSIM", "MSE", "BRISQUE", "Accuracy"]
+    assert list(table.columns[:6]) == [
+        "method",
+        "PSNR",
+        "SSIM",
+        "MSE",
+        "BRISQUE (LIVE-SVR)",
+        "Accuracy",
+    ]
     occ = table.iloc[1]
     assert occ["PSNR"] == 12.0 and occ["SSIM"] == pytest.approx(0.6) and occ["MSE"] == 20.0
+    assert occ["BRISQUE (LIVE-SVR)"] == 30.0
     assert occ["Accuracy"] == 50.0 and table.iloc[0]["Accuracy"] == 100.0
 
 
-def test_uncomputed_column_is_empty_with_a_reason_never_a_number(table):
-    assert table["BRISQUE"].isna().all()
-    assert table["notes"].str.contains("BRISQUE: not computed yet").all()
-    md = to_markdown(table, "I")
-    assert "n/a" in md and "BRISQUE not computed yet" in md
+def test_no_reference_brisque_is_reported_for_the_clean_row_too(table):
+    assert table.iloc[0]["BRISQUE (LIVE-SVR)"] == 30.0
 
 
 def test_clean_row_has_no_image_quality_and_best_method_is_bold(table):
     assert pd.isna(table.iloc[0]["PSNR"])
     md = to_markdown(table, "I")
-    assert "| Clean Testing | - | - | - | n/a | 100.00 |" in md
+    assert "| Clean Testing | - | - | - | 30.00 | 100.00 |" in md
     assert "**27.00**" in md and "**50.00**" in md  # best PSNR, best accuracy among methods
     assert r"\textbf{27.00}" in to_latex(table, "I")
+
+
+def test_unavailable_set_metric_is_empty_with_the_run_time_reason_never_a_number(rows):
+    ext = build_table("I_extended", rows, PROV)
+    assert ext["FID"].isna().all() and ext["LPIPS (AlexNet)"].isna().all()
+    assert ext.iloc[1]["notes"].count("pt_inception-2015-12-05-6726825d.pth") == 3
+    md = to_markdown(ext, "I_extended")
+    occ = next(line for line in md.splitlines() if line.startswith("| Occluded Testing"))
+    assert "| n/a | n/a | n/a | n/a | 50.00 |" in occ  # LPIPS, FID, FID images, KID, Accuracy
+    assert f"n/a: FID: {MISSING_FID}." in md  # the clean row's FID is not applicable
+    assert "pt\\_inception-2015-12-05-6726825d.pth" in to_latex(ext, "I_extended")
+
+
+def test_a_partially_missing_per_image_column_says_over_how_many_images(tmp_path):
+    path = _metrics(tmp_path, "m", 20.0, [True, True])
+    df = pd.read_csv(path)
+    df.loc[1, "brisque_live_svr"] = float("nan")
+    df.to_csv(path, index=False)
+    t = build_table("I", {"m": path}, PROV)
+    assert t.iloc[0]["BRISQUE (LIVE-SVR)"] == 20.0
+    assert "BRISQUE (LIVE-SVR): mean over 1 of 2" in t.iloc[0]["notes"]
 
 
 def test_csv_carries_provenance(table, tmp_path):

@@ -1,9 +1,14 @@
-"""Write and read splits of procedural scenes (`geoinpaint synth`).
+"""Write and read splits of procedural scenes (`geoinpaint synth`), for each geoscience task.
 
-A split folder holds `images/<id>.png`, `landcover/<id>.png` (material index per pixel, see
-`synthetic.MATERIALS`) and `manifest.csv` with one row per image: id, label, class_name, image,
-landcover, sha256. Train and test are disjoint by construction: each image's generator is seeded
-from (seed, split, class, index).
+Every split folder has `manifest.csv` (one row per sample, paths relative to the folder) and:
+- classification: `images/<id>.png`, `landcover/<id>.png` (material index per pixel, see
+  `synthetic.MATERIALS`); columns id, label, class_name, image, landcover, sha256.
+- segmentation: `images/<id>.png`, `labels/<id>.png` (LoveDA values 1..7, the map the image was
+  rendered from); columns id, label, class_name, image, label_map, sha256.
+- crossview: `aerial/<id>.png` and `ground/<id>.png`, one pair per id (a panorama of the same
+  place, see `crossview.py`); columns id, label, class_name, aerial, ground, sha256.
+Splits are disjoint by construction: each sample's generator is seeded from
+(seed, task, split, class, index).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from PIL import Image
 from tqdm import tqdm
 
 from geoinpaint.data.io import read_image, sha256_file, write_image
-from geoinpaint.data.synthetic import SCENE_CLASSES, make_scene
+from geoinpaint.data.crossview import ground_panorama
+from geoinpaint.data.synthetic import SCENE_CLASSES, loveda_labels, make_scene
 
 SPLITS = ("train", "test")
+TASKS = ("classification", "segmentation", "crossview")
 MANIFEST = "manifest.csv"
 
 
@@ -26,32 +33,41 @@ class DatasetError(ValueError):
     """A dataset folder is missing, incomplete or malformed."""
 
 
-def write_split(out_dir: Path, split: str, per_class: int, size: int, seed: int) -> pd.DataFrame:
+def _write_label(path: Path, labels: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(labels).save(path)
+
+
+def write_split(
+    out_dir: Path, split: str, per_class: int, size: int, seed: int, task: str = "classification"
+) -> pd.DataFrame:
     """Generate `per_class` scenes of every class into `out_dir` and return its manifest."""
     if split not in SPLITS:
         raise ValueError(f"split {split!r} is not one of {SPLITS}")
+    if task not in TASKS:
+        raise ValueError(f"task {task!r} is not one of {TASKS}")
     out_dir = Path(out_dir)
     rows = []
     jobs = [(label, i) for label in range(len(SCENE_CLASSES)) for i in range(per_class)]
-    for label, i in tqdm(jobs, desc=f"synth {split}", unit="img"):
-        rng = np.random.default_rng([seed, SPLITS.index(split), label, i])
+    for label, i in tqdm(jobs, desc=f"synth {task} {split}", unit="img"):
+        rng = np.random.default_rng([seed, TASKS.index(task), SPLITS.index(split), label, i])
         scene = make_scene(label, size, rng)
         name = f"{SCENE_CLASSES[label]}_{i:04d}"
-        image_path = out_dir / "images" / f"{name}.png"
-        lc_path = out_dir / "landcover" / f"{name}.png"
-        write_image(image_path, scene.image)
-        lc_path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(scene.landcover).save(lc_path)
-        rows.append(
-            {
-                "id": name,
-                "label": label,
-                "class_name": SCENE_CLASSES[label],
-                "image": f"images/{name}.png",
-                "landcover": f"landcover/{name}.png",
-                "sha256": sha256_file(image_path),
-            }
-        )
+        row = {"id": name, "label": label, "class_name": SCENE_CLASSES[label]}
+        main = "aerial" if task == "crossview" else "image"
+        row[main] = f"{'aerial' if task == 'crossview' else 'images'}/{name}.png"
+        write_image(out_dir / row[main], scene.image)
+        if task == "classification":
+            row["landcover"] = f"landcover/{name}.png"
+            _write_label(out_dir / row["landcover"], scene.landcover)
+        elif task == "segmentation":
+            row["label_map"] = f"labels/{name}.png"
+            _write_label(out_dir / row["label_map"], loveda_labels(scene.landcover))
+        else:
+            row["ground"] = f"ground/{name}.png"
+            write_image(out_dir / row["ground"], ground_panorama(scene.image, rng, size, size))
+        row["sha256"] = sha256_file(out_dir / row[main])
+        rows.append(row)
     manifest = pd.DataFrame(rows)
     manifest.to_csv(out_dir / MANIFEST, index=False)
     return manifest

@@ -33,6 +33,19 @@ MATERIALS: tuple[str, ...] = (
 
 GRASS, CROP, FOREST, WATER, ROAD, ROOF, BARREN, ASPHALT, CAR = range(len(MATERIALS))
 
+LOVEDA_CLASSES: tuple[str, ...] = (
+    "no-data", "background", "building", "road", "water", "barren", "forest", "agriculture",
+)
+"""LoveDA's label values 0..7; 0 = no-data (ignored by mIoU), 1..7 the seven classes."""
+
+# LoveDA label of each material: grass, asphalt lots and cars are LoveDA "background".
+MATERIAL_TO_LOVEDA = np.array([1, 7, 6, 4, 3, 2, 5, 1, 1], dtype=np.uint8)
+
+
+def loveda_labels(landcover: np.ndarray) -> np.ndarray:
+    """LoveDA label map `(H, W) uint8 in 1..7` of a land-cover map (the map the image shows)."""
+    return MATERIAL_TO_LOVEDA[landcover]
+
 # Mean RGB colour of each material before jitter.
 _BASE_RGB = np.array(
     [

@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from geoinpaint.data.io import read_image, read_mask, sha256_file, write_image, write_mask
 from geoinpaint.data.scenes import DatasetError, read_manifest
-from geoinpaint.masks.cloud import cloud_anchors, cloud_mask
 from geoinpaint.masks.fill import Fill, occlude
+from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.runtime import derive_seed
 
 COLUMNS = (
@@ -34,27 +34,45 @@ COLUMNS = (
 
 def build_testset(
     scenes_dir: Path,
+    maskset_dir: Path,
     out_dir: Path,
     seed: int,
-    min_fraction: float,
-    max_fraction: float,
     fill: Fill,
+    image_column: str = "image",
 ) -> pd.DataFrame:
-    """Occlude every image of a scene split with a cloud mask and write a frozen test set."""
+    """Occlude the images of a split with the masks of a frozen mask set (image i, mask i).
+
+    Args:
+        scenes_dir: split folder with a manifest.
+        maskset_dir: frozen mask set with at least as many masks as the split has images.
+        out_dir: test-set folder to write.
+        seed: seeds the fill texture of each image.
+        fill: what the occluder looks like (see `masks.fill`).
+        image_column: manifest column of the image to occlude (`ground` for cross-view pairs).
+    """
     scenes_dir, out_dir = Path(scenes_dir), Path(out_dir)
-    scenes = read_manifest(scenes_dir, ("id", "label", "class_name", "image"))
-    anchors = cloud_anchors(np.random.default_rng(derive_seed(seed, "cloud-anchors")))
+    scenes = read_manifest(scenes_dir, ("id", "label", "class_name", image_column))
+    masks, mask_manifest = load_maskset(maskset_dir)
+    if len(masks) < len(scenes):
+        raise DatasetError(f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}")
     rows = []
-    for index, rec in enumerate(tqdm(scenes.itertuples(), total=len(scenes), desc="masks", unit="img")):
-        image = read_image(scenes_dir / rec.image)
-        item_seed = derive_seed(seed, "testset", str(index))
-        rng = np.random.default_rng(item_seed)
-        mask = cloud_mask(rng, image.shape[0], anchors, min_fraction, max_fraction)
+    recs = scenes.itertuples()
+    for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
+        src = scenes_dir / getattr(rec, image_column)
+        image = read_image(src)
+        mask = masks[index]
+        if mask.shape != image.shape[:2]:
+            raise DatasetError(
+                f"{Path(maskset_dir) / mask_manifest['mask'].iloc[index]} is "
+                f"{mask.shape[1]}x{mask.shape[0]}, expected {image.shape[1]}x{image.shape[0]} "
+                f"like its image {src}"
+            )
+        item_seed = derive_seed(seed, "fill", str(index))
         paths = {k: out_dir / k / f"{rec.id}.png" for k in ("gt", "masks", "occluded")}
         paths["gt"].parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(scenes_dir / rec.image, paths["gt"])
+        shutil.copyfile(src, paths["gt"])
         write_mask(paths["masks"], mask)
-        write_image(paths["occluded"], occlude(image, mask, fill, rng))
+        write_image(paths["occluded"], occlude(image, mask, fill, np.random.default_rng(item_seed)))
         rows.append(
             {
                 "id": rec.id,

@@ -9,10 +9,13 @@ noise inside a soft ellipse); the placement follows the paper, and the area band
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 from scipy import ndimage
 
+from geoinpaint.data.io import read_mask
 from geoinpaint.data.synthetic import smooth_noise
 
 ANCHOR_SIZE = 128
@@ -33,6 +36,22 @@ def cloud_anchors(rng: np.random.Generator, n: int = 28) -> list[np.ndarray]:
             continue
         largest = np.argmax(np.bincount(labels.ravel())[1:]) + 1
         anchors.append(ndimage.binary_fill_holes(labels == largest))
+    return anchors
+
+
+def folder_anchors(folder: Path) -> list[np.ndarray]:
+    """Cloud anchors from a folder of binary mask PNGs (255 = cloud), e.g. cut from real
+    cloudy images as in the paper; each is resized to 128x128 with nearest neighbour."""
+    files = sorted(Path(folder).glob("*.png"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no *.png cloud masks found")
+    anchors = []
+    for f in files:
+        mask = read_mask(f)
+        if not mask.any():
+            raise ValueError(f"{f}: cloud mask has no cloud pixels")
+        resized = cv2.resize(mask, (ANCHOR_SIZE, ANCHOR_SIZE), interpolation=cv2.INTER_NEAREST)
+        anchors.append(resized > 0.5)
     return anchors
 
 

@@ -1,12 +1,17 @@
 """Full-reference image quality on saved 8-bit images (docs/conventions.md, "Metrics").
 
-All three compare a whole `(H, W, 3) uint8` output with its `(H, W, 3) uint8` ground truth,
-RGB, data range 255; a set's value is the mean of the per-image values.
+Every metric compares an `(H, W, 3) uint8` output with its `(H, W, 3) uint8` ground truth, RGB,
+data range 255; a set's value is the mean of the per-image values. `mse`, `psnr` and `ssim` are
+the scikit-image definitions, one image at a time; `full_reference_batch` computes them (and
+their hole-region variants) for a batch in torch, `ms_ssim_batch` wraps piq's MS-SSIM.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import piq
+import torch
+import torch.nn.functional as F
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
 
@@ -38,3 +43,114 @@ def ssim(gt: np.ndarray, out: np.ndarray) -> float:
     K2 0.03, data range 255, computed per RGB channel and averaged."""
     _check(gt, out)
     return float(structural_similarity(gt, out, data_range=255, channel_axis=-1))
+
+
+# Batched versions for `geoinpaint evaluate`. They take `(N, H, W, 3) uint8` arrays, compute in
+# float64 with torch (CPU or GPU) and agree with the scikit-image functions above
+# (tests/test_metrics.py); the hole-region variants use the binary masks `(N, H, W)`, 1 = hole.
+
+SSIM_WIN = 7  # skimage's default window for structural_similarity
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. (2003), finest first
+MS_SSIM_KERNEL = 11  # Gaussian window of MS-SSIM (sigma 1.5), as piq and Wang et al. (2003)
+
+
+def to_tensor(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """`(N, H, W, 3) uint8` -> `(N, 3, H, W) float64` in [0, 255] on `device`."""
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected (N, H, W, 3) uint8 images, got {images.shape} {images.dtype}")
+    return torch.from_numpy(images).to(device).permute(0, 3, 1, 2).to(torch.float64)
+
+
+def _ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """skimage's SSIM map at the valid window positions: `(N, 3, H - 6, W - 6)`."""
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    n = SSIM_WIN**2
+    cov_norm = n / (n - 1)  # skimage's sample covariance
+
+    def mean(t: torch.Tensor) -> torch.Tensor:  # separable 7x7 box mean, valid positions
+        return F.avg_pool2d(F.avg_pool2d(t, (SSIM_WIN, 1), stride=1), (1, SSIM_WIN), stride=1)
+
+    ux, uy = mean(x), mean(y)
+    vx = cov_norm * (mean(x * x) - ux * ux)
+    vy = cov_norm * (mean(y * y) - uy * uy)
+    vxy = cov_norm * (mean(x * y) - ux * uy)
+    return ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux**2 + uy**2 + c1) * (vx + vy + c2))
+
+
+def _psnr(mse_values: torch.Tensor) -> torch.Tensor:
+    return 10 * torch.log10(255.0**2 / mse_values)  # inf where the MSE is 0
+
+
+def full_reference_batch(
+    gt: np.ndarray, out: np.ndarray, masks: np.ndarray, device: torch.device | str = "cpu"
+) -> dict[str, np.ndarray]:
+    """Whole-image and hole-region MSE, PSNR and SSIM of a batch, one value per image.
+
+    Hole-region variants (NaN for an image without hole pixels):
+    `mse_hole` = sum of squared errors over the hole pixels and 3 channels / (3 x hole pixels);
+    `psnr_hole` = 10 log10(255^2 / mse_hole); `ssim_hole` = the SSIM map of `ssim` (7x7 windows,
+    which near the hole's edge also cover known pixels) averaged over the hole pixels at least 3
+    pixels from the image border (the valid window centres), per channel, then over channels.
+    """
+    x, y = to_tensor(gt, device), to_tensor(out, device)
+    m = torch.from_numpy(np.ascontiguousarray(masks) > 0.5).to(device).to(torch.float64)
+    m = m[:, None]
+    sq = (x - y) ** 2
+    mse_all = sq.mean(dim=(1, 2, 3))
+    n_hole = m.sum(dim=(1, 2, 3))
+    mse_hole = (sq * m).sum(dim=(1, 2, 3)) / (3 * n_hole)
+    smap = _ssim_map(x, y)
+    pad = SSIM_WIN // 2
+    m_valid = m[:, :, pad:-pad, pad:-pad]
+    n_valid = m_valid.sum(dim=(1, 2, 3))
+    ssim_hole = (smap * m_valid).sum(dim=(1, 2, 3)) / (3 * n_valid)
+    nan = torch.tensor(float("nan"), dtype=torch.float64, device=device)
+    res = {
+        "psnr": _psnr(mse_all),
+        "ssim": smap.mean(dim=(1, 2, 3)),
+        "mse": mse_all,
+        "psnr_hole": torch.where(n_hole > 0, _psnr(mse_hole), nan),
+        "ssim_hole": torch.where(n_valid > 0, ssim_hole, nan),
+        "mse_hole": torch.where(n_hole > 0, mse_hole, nan),
+    }
+    return {k: v.cpu().numpy() for k, v in res.items()}
+
+
+def ms_ssim_min_size(scales: int) -> int:
+    """Smallest image side MS-SSIM with `scales` scales accepts: the 11x11 window must fit the
+    coarsest scale, `(11 - 1) * 2^(scales - 1) + 1` (161 for 5 scales, 41 for 3)."""
+    return (MS_SSIM_KERNEL - 1) * 2 ** (scales - 1) + 1
+
+
+def ms_ssim_batch(
+    gt: np.ndarray, out: np.ndarray, scales: int = 5, device: torch.device | str = "cpu"
+) -> np.ndarray:
+    """MS-SSIM (Wang et al. 2003) per image as `piq.multi_scale_ssim` computes it.
+
+    11x11 Gaussian window (sigma 1.5), K1 0.01, K2 0.03, 2x2 average pooling between scales,
+    per RGB channel, then the mean over channels. `scales=5` is the standard definition with
+    Wang's five weights; fewer scales use Wang's first `scales` weights renormalised to sum 1.
+
+    Raises:
+        ValueError: an image side is below `ms_ssim_min_size(scales)`.
+    """
+    side = min(gt.shape[1:3])
+    if side < ms_ssim_min_size(scales):
+        raise ValueError(
+            f"MS-SSIM with {scales} scales needs images of at least {ms_ssim_min_size(scales)} px "
+            f"per side, these are {gt.shape[2]}x{gt.shape[1]}"
+        )
+    # float64: in float32 the variances' cancellation moves MS-SSIM by up to ~2e-4, visible
+    # at 4 decimals; float64 convolutions are slower on the CPU (benchmarks/bench_metrics.py).
+    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=torch.float64, device=device)
+    x, y = to_tensor(gt, device) / 255.0, to_tensor(out, device) / 255.0
+    val = piq.multi_scale_ssim(
+        x,
+        y,
+        kernel_size=MS_SSIM_KERNEL,
+        kernel_sigma=1.5,
+        data_range=1.0,
+        reduction="none",
+        scale_weights=weights,
+    )
+    return val.cpu().numpy()

@@ -1,18 +1,23 @@
 """Paper tables from per-image metric files.
 
-A table row aggregates one per-image metrics CSV (written by `geoinpaint evaluate`). A value is
-printed only if it was computed from those files: a column that is not computed (yet) is empty
-in the CSV with the reason in `notes`, and `n/a` in Markdown/LaTeX with the reason below the
-table; a column that does not apply to a row (image quality of the clean images) is `-`.
+A table row aggregates one per-image metrics CSV and its set record `<stem>.set.json` (both
+written by `geoinpaint evaluate`). A value is printed only if it was computed from those files:
+a column that is not computed — not implemented yet (`Column.reason`) or not computable in this
+run (a missing weights file, images too small: the reason recorded by `evaluate`) — is empty in
+the CSV with the reason in `notes`, and `n/a` in Markdown/LaTeX with the reason below the table;
+a column that does not apply to a row (image quality of the clean images) is `-`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from geoinpaint.metrics import set_metrics_path
 
 CLEAN, OCCLUDED = "clean", "occluded"
 ROW_LABELS = {CLEAN: "Clean Testing", OCCLUDED: "Occluded Testing"}
@@ -28,35 +33,69 @@ class Column:
     decimals: int
     scale: float = 1.0
     full_reference: bool = True
-    reason: str = ""
+    reason: str = ""  # why a column with source None is not computed
+    set_value: bool = False  # source is a key of the set record, not a per-image column
+    ranked: bool = True  # candidate for bold (False for counts)
 
 
+ACCURACY = Column("Accuracy", "correct", True, 2, scale=100.0, full_reference=False)
+BRISQUE_LIVE = Column("BRISQUE (LIVE-SVR)", "brisque_live_svr", False, 2, full_reference=False)
 TABLE_I = (
     Column("PSNR", "psnr", True, 2),
     Column("SSIM", "ssim", True, 4),
     Column("MSE", "mse", False, 2),
-    Column(
-        "BRISQUE",
-        None,
-        False,
-        2,
-        full_reference=False,
-        reason="not computed yet (its SVR model file and code arrive with the metrics issue)",
-    ),
-    Column("Accuracy", "correct", True, 2, scale=100.0, full_reference=False),
+    BRISQUE_LIVE,
+    ACCURACY,
 )
-TABLES = {"I": TABLE_I}
-TITLES = {
-    "I": "Scene recognition (RSSCN7-style classes) with a fixed classifier as the task network"
-}
+TABLE_I_EXTENDED = (
+    Column("PSNR", "psnr", True, 2),
+    Column("PSNR (hole)", "psnr_hole", True, 2),
+    Column("SSIM", "ssim", True, 4),
+    Column("SSIM (hole)", "ssim_hole", True, 4),
+    Column("MSE", "mse", False, 2),
+    Column("MSE (hole)", "mse_hole", False, 2),
+    Column("MS-SSIM", "ms_ssim", True, 4),
+    Column("MS-SSIM (3 scales)", "ms_ssim_3s", True, 4),
+    BRISQUE_LIVE,
+    Column("BRISQUE (MATLAB-SVR)", "brisque_matlab_svr", False, 2, full_reference=False),
+    Column("LPIPS (AlexNet)", "lpips", False, 4),
+    Column("FID", "fid", False, 2, set_value=True),
+    Column("FID images", "fid_n_images", True, 0, set_value=True, ranked=False),
+    Column("KID", "kid", False, 4, set_value=True),
+    ACCURACY,
+)
+TABLES = {"I": TABLE_I, "I_extended": TABLE_I_EXTENDED}
+_SCENE = "Scene recognition (RSSCN7-style classes) with a fixed classifier as the task network"
+TITLES = {"I": _SCENE, "I_extended": _SCENE + ", every metric"}
 
 
-def _value(col: Column, key: str, per_image: pd.DataFrame) -> tuple[float | None, str]:
+def _read_set_record(per_image_csv: Path) -> dict:
+    path = set_metrics_path(per_image_csv)
+    if not path.is_file():
+        return {"unavailable": {}, "missing": f"no set metrics file {path}"}
+    return json.loads(path.read_text())
+
+
+def _value(
+    col: Column, key: str, per_image: pd.DataFrame, record: dict
+) -> tuple[float | None, str]:
     if col.source is None:
         return None, col.reason
     if key == CLEAN and col.full_reference:
         return None, "not applicable"
-    return float(per_image[col.source].astype(float).mean()) * col.scale, ""
+    why = record["unavailable"].get(col.source, "")
+    if col.set_value:
+        value = record.get(col.source)
+        if value is None:
+            return None, why or record.get("missing", f"{col.source} not in the set record")
+        return float(value) * col.scale, ""
+    if col.source not in per_image.columns:
+        return None, why or f"no per-image column {col.source!r}"
+    values = per_image[col.source].astype(float)
+    if values.isna().all():
+        return None, why or "no image has a value"
+    note = "" if values.notna().all() else f"mean over {values.notna().sum()} of {len(values)}"
+    return float(values.mean()) * col.scale, note
 
 
 def build_table(
@@ -74,20 +113,31 @@ def build_table(
     records = []
     for key, path in rows.items():
         per_image = pd.read_csv(path)
+        record = _read_set_record(Path(path))
         rec: dict[str, object] = {"method": ROW_LABELS.get(key, key)}
         notes = []
         for col in columns:
-            value, why = _value(col, key, per_image)
+            value, why = _value(col, key, per_image, record)
             rec[col.header] = value
-            if why and why != "not applicable":
-                notes.append(f"{col.header}: {why}")
+            if why and why != "not applicable":  # "; " separates the notes: keep it out
+                notes.append(f"{col.header}: {why.replace('; ', ', ')}")
         rec["n_images"] = len(per_image)
         rec["notes"] = "; ".join(notes)
+        rec["weights"] = ";".join(f"{f}:{h[:12]}" for f, h in record.get("weights", {}).items())
         records.append({**rec, **provenance})
     return pd.DataFrame(records)
 
 
+def _reasons(notes: object) -> dict[str, str]:
+    """A CSV row's `notes` as header -> reason (entries `header: reason`, joined by `; `)."""
+    if not isinstance(notes, str) or not notes:
+        return {}
+    return dict(entry.split(": ", 1) for entry in notes.split("; ") if ": " in entry)
+
+
 def _best(df: pd.DataFrame, col: Column) -> float | None:
+    if not col.ranked:
+        return None
     methods = df[~df["method"].isin(ROW_LABELS.values())][col.header].dropna()
     if methods.empty:
         return None
@@ -100,10 +150,11 @@ def _cells(df: pd.DataFrame, table: str, bold: str) -> list[list[str]]:
     out = []
     for _, rec in df.iterrows():
         cells = [str(rec["method"])]
+        reasons = _reasons(rec["notes"])
         for col in columns:
             v = rec[col.header]
             if v is None or (isinstance(v, float) and math.isnan(v)):
-                cells.append("-" if col.source is not None else "n/a")
+                cells.append("n/a" if col.header in reasons else "-")
                 continue
             text = f"{v:.{col.decimals}f}"
             is_method = rec["method"] not in ROW_LABELS.values()
@@ -112,11 +163,24 @@ def _cells(df: pd.DataFrame, table: str, bold: str) -> list[list[str]]:
     return out
 
 
-def _footnotes(table: str) -> list[str]:
+def _footnotes(df: pd.DataFrame, table: str) -> list[str]:
     notes = ["-: not applicable (image quality of the clean images themselves)."]
-    notes += [f"n/a: {c.header} {c.reason}." for c in TABLES[table] if c.source is None]
+    why: dict[tuple[str, str], list[str]] = {}
+    for _, rec in df.iterrows():
+        for header, reason in _reasons(rec["notes"]).items():
+            why.setdefault((header, reason), []).append(str(rec["method"]))
+    columns = {c.header: c for c in TABLES[table]}
+    for (header, reason), methods in why.items():
+        n_rows = len(df) - int(
+            columns[header].full_reference and ROW_LABELS[CLEAN] in set(df["method"])
+        )
+        which = "" if len(methods) == n_rows else f" ({', '.join(methods)})"
+        empty = df.loc[df["method"].isin(methods), header].isna().all()
+        notes.append(f"{'n/a' if empty else 'Note'}: {header}{which}: {reason}.")
     arrows = ", ".join(
-        f"{c.header} {'higher' if c.higher_is_better else 'lower'} is better" for c in TABLES[table]
+        f"{c.header} {'higher' if c.higher_is_better else 'lower'} is better"
+        for c in TABLES[table]
+        if c.ranked
     )
     return notes + [f"Bold: best inpainting method per column ({arrows})."]
 
@@ -131,28 +195,31 @@ def to_markdown(df: pd.DataFrame, table: str) -> str:
     ]
     lines += ["| " + " | ".join(c) + " |" for c in _cells(df, table, "**{}**")]
     lines += ["", f"{int(df['n_images'].iloc[0])} test images per row.", ""]
-    lines += [f"- {n}" for n in _footnotes(table)]
+    lines += [f"- {n}" for n in _footnotes(df, table)]
     return "\n".join(lines) + "\n"
 
 
 def _tex_escape(text: str) -> str:
-    return text.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    for char in "_%&#${}":
+        text = text.replace(char, "\\" + char)
+    return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
 
 
 def to_latex(df: pd.DataFrame, table: str) -> str:
     headers = ["Method", *(c.header for c in TABLES[table])]
     lines = [
         f"% Table {table}: {TITLES[table]}",
-        "% " + " ".join(_footnotes(table)),
         r"\begin{tabular}{l" + "r" * (len(headers) - 1) + "}",
         r"\toprule",
-        " & ".join(headers) + r" \\",
+        " & ".join(_tex_escape(h) for h in headers) + r" \\",
         r"\midrule",
     ]
     lines += [
-        " & ".join(_tex_escape(x) for x in c) + r" \\" for c in _cells(df, table, r"\textbf{{{}}}")
+        " & ".join([_tex_escape(c[0]), *c[1:]]) + r" \\"
+        for c in _cells(df, table, r"\textbf{{{}}}")
     ]
-    lines += [r"\bottomrule", r"\end{tabular}"]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip{\footnotesize"]
+    lines += [_tex_escape(n) + r"\\" for n in _footnotes(df, table)] + ["}"]
     return "\n".join(lines) + "\n"
 
 

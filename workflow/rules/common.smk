@@ -3,6 +3,7 @@
 # `snakemake --lint` asks for a conda environment or container per rule. Deliberately none:
 # every rule runs a `geoinpaint` verb from the one environment the README's command installs
 # (pyproject.toml pins what the code needs), on a workstation and on a cluster alike.
+import json
 import os
 
 from geoinpaint.provenance import config_hash
@@ -16,11 +17,57 @@ CONFIG_HASH = config_hash(config)
 METHODS = config["methods"]
 ROWS = ["clean", "occluded", *METHODS]
 THREADS = config["threads"]
+# One mask per test image: 7 scene classes for procedural data; for a real dataset, as many
+# masks as it has images (an upper bound on its test split).
+REAL_DATASET_IMAGES = {"rsscn7": 2800, "aid": 10000}
+N_TEST = REAL_DATASET_IMAGES.get(config["data"]["source"], 7 * config["data"]["test_per_class"])
+OCC = config["occlusion"]
+
+# Frozen mask sets: name -> `geoinpaint masks` options. Concentrated sets are named by percent.
+MASKSETS = {
+    "cloud": f"--kind cloud --min-fraction {OCC['cloud']['min_fraction']}"
+    f" --max-fraction {OCC['cloud']['max_fraction']}",
+    "irregular": f"--kind irregular --min-fraction {OCC['irregular']['min_fraction']}"
+    f" --max-fraction {OCC['irregular']['max_fraction']}",
+    **{
+        f"concentrated_{round(100 * f)}": f"--kind concentrated --fraction {f}"
+        for f in OCC["concentrated"]["fractions"]
+    },
+}
+for _kind in ("cloud", "irregular"):
+    if OCC[_kind]["source"]:
+        MASKSETS[_kind] += f" --source {OCC[_kind]['source']}"
+# Which mask set occludes each task's test set, and with which fill (paper, Sec. IV-A..C).
+TESTSET_MASKS = {"classification": "cloud", "segmentation": "irregular", "crossview": "irregular"}
+TESTSET_FILL = {task: OCC[kind]["fill"] for task, kind in TESTSET_MASKS.items()}
+TASKS = tuple(TESTSET_MASKS)
 
 
 wildcard_constraints:
     method="|".join(METHODS) or "^$",
     row="|".join(ROWS),
+    task="|".join(TASKS),
+    maskset="|".join(MASKSETS),
+
+
+def scenes_command(wildcards):
+    """The verb that writes a task's train/ and test/ splits: procedural, or an imported real set."""
+    d = config["data"]
+    if wildcards.task == "classification" and d["source"] != "synthetic":
+        return (
+            f"geoinpaint import --dataset {d['source']} --root {d['root']}"
+            f" --size {d['image_size']} --seed {config['seed']}"
+        )
+    return (
+        f"geoinpaint synth --task {wildcards.task} --size {d['image_size']}"
+        f" --train-per-class {d['train_per_class']} --test-per-class {d['test_per_class']}"
+        f" --seed {config['seed']}"
+    )
+
+
+def maskset_options(wildcards):
+    """`geoinpaint masks` options of a mask set (see MASKSETS)."""
+    return MASKSETS[wildcards.maskset]
 
 
 # Rows scored on the frozen test set's own images, and the sub-folder holding them.
@@ -30,10 +77,21 @@ TESTSET_ROWS = {"clean": "gt", "occluded": "occluded"}
 def row_images(wildcards):
     """The output folder a table row is scored on."""
     if wildcards.row in TESTSET_ROWS:
-        return f"{DATA}/testset"
+        return f"{DATA}/testsets/classification"
     return f"{RUNS}/outputs/{wildcards.row}"
 
 
 def row_images_dir(wildcards, input):
     """The folder with the <id>.png files of a row (see row_images)."""
     return os.path.join(input.images, TESTSET_ROWS.get(wildcards.row, ""))
+
+
+# Cluster resources (workflow/profiles/slurm). Training asks for a GPU unless the config pins the
+# CPU; evaluation (a frozen network's forward pass) only when the config pins CUDA. Locally,
+# workflow/profiles/default lets one GPU job run at a time.
+TRAIN_GPUS = 0 if config["device"] == "cpu" else 1
+EVAL_GPUS = 1 if config["device"] == "cuda" else 0
+
+
+# `snakemake --report report.html`: every table and figure with a caption (workflow/report/).
+report: "../report/workflow.rst"

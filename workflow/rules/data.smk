@@ -1,37 +1,58 @@
-# Datasets and the frozen test set.
+# Datasets, frozen mask sets and frozen test sets.
 
 
 rule synth:
+    localrule: True
     output:
-        directory(f"{DATA}/scenes"),
+        directory(f"{DATA}/scenes/{{task}}"),
     params:
         size=config["data"]["image_size"],
         train=config["data"]["train_per_class"],
         test=config["data"]["test_per_class"],
         seed=config["seed"],
     log:
-        f"{LOGS}/synth.log",
+        f"{LOGS}/synth_{{task}}.log",
     benchmark:
-        f"{BENCH}/synth.tsv"
+        f"{BENCH}/synth_{{task}}.tsv"
     shell:
-        "geoinpaint synth --out {output} --size {params.size} --train-per-class {params.train}"
-        " --test-per-class {params.test} --seed {params.seed} > {log} 2>&1"
+        "geoinpaint synth --task {wildcards.task} --out {output} --size {params.size}"
+        " --train-per-class {params.train} --test-per-class {params.test}"
+        " --seed {params.seed} > {log} 2>&1"
+
+
+rule masks:
+    localrule: True
+    output:
+        directory(f"{DATA}/masks/{{maskset}}"),
+    params:
+        options=maskset_options,
+        n=N_TEST,
+        size=config["data"]["image_size"],
+        seed=config["seed"],
+    log:
+        f"{LOGS}/masks_{{maskset}}.log",
+    benchmark:
+        f"{BENCH}/masks_{{maskset}}.tsv"
+    shell:
+        "geoinpaint masks --out {output} --n {params.n} --size {params.size} {params.options}"
+        " --seed {params.seed} > {log} 2>&1"
 
 
 rule testset:
+    localrule: True
     input:
-        f"{DATA}/scenes",
+        scenes=f"{DATA}/scenes/{{task}}",
+        masks=lambda wildcards: f"{DATA}/masks/{TESTSET_MASKS[wildcards.task]}",
     output:
-        directory(f"{DATA}/testset"),
+        directory(f"{DATA}/testsets/{{task}}"),
     params:
-        lo=config["occlusion"]["min_fraction"],
-        hi=config["occlusion"]["max_fraction"],
-        fill=config["occlusion"]["fill"],
+        fill=lambda wildcards: TESTSET_FILL[wildcards.task],
+        column=lambda wildcards: "ground" if wildcards.task == "crossview" else "image",
         seed=config["seed"],
     log:
-        f"{LOGS}/testset.log",
+        f"{LOGS}/testset_{{task}}.log",
     benchmark:
-        f"{BENCH}/testset.tsv"
+        f"{BENCH}/testset_{{task}}.tsv"
     shell:
-        "geoinpaint masks --scenes {input}/test --out {output} --min-fraction {params.lo}"
-        " --max-fraction {params.hi} --fill {params.fill} --seed {params.seed} > {log} 2>&1"
+        "geoinpaint testset --scenes {input.scenes}/test --masks {input.masks} --out {output}"
+        " --fill {params.fill} --image-column {params.column} --seed {params.seed} > {log} 2>&1"

@@ -2,11 +2,16 @@
 
 
 rule fig6_qualitative:
+    localrule: True
     input:
-        testset=f"{DATA}/testset",
+        testset=f"{DATA}/testsets/classification",
         outputs=expand(f"{RUNS}/outputs/{{method}}", method=METHODS),
     output:
-        "paper_figures/fig6_qualitative_scene_recognition.png",
+        report(
+            "paper_figures/fig6_qualitative_scene_recognition.png",
+            caption="../report/fig6_qualitative.rst",
+            category="Figures",
+        ),
     params:
         methods=lambda wildcards, input: " ".join(
             f"--method {m}={p}" for m, p in zip(METHODS, input.outputs, strict=True)
@@ -19,3 +24,54 @@ rule fig6_qualitative:
     shell:
         "geoinpaint figure --testset {input.testset} {params.methods} --out {output}"
         " --n-images {params.n} > {log} 2>&1"
+
+
+rule fig4_maskmix_augmix:
+    localrule: True
+    input:
+        f"{DATA}/testsets/classification",
+    output:
+        figure=report(
+            "paper_figures/fig4_fig10_maskmix_augmix.png",
+            caption="../report/fig4_fig10_maskmix_augmix.rst",
+            category="Figures",
+        ),
+        stats=report(
+            "results/maskmix_stats.csv", caption="../report/maskmix_stats.rst", category="Tables"
+        ),
+    params:
+        maskmix=json.dumps(OCC["maskmix"]),
+        augmix=json.dumps(OCC["augmix"]),
+        seed=config["seed"],
+    log:
+        f"{LOGS}/fig4_maskmix_augmix.log",
+    benchmark:
+        f"{BENCH}/fig4_maskmix_augmix.tsv"
+    shell:
+        "geoinpaint figure-data --kind maskmix --testset classification={input}"
+        " --maskmix '{params.maskmix}' --augmix '{params.augmix}' --seed {params.seed}"
+        " --stats {output.stats} --out {output.figure} > {log} 2>&1"
+
+
+rule fig5_datasets:
+    localrule: True
+    input:
+        testsets=expand(f"{DATA}/testsets/{{task}}", task=TASKS),
+        scenes=expand(f"{DATA}/scenes/{{task}}", task=TASKS),
+    output:
+        report(
+            "paper_figures/fig5_datasets.png",
+            caption="../report/fig5_datasets.rst",
+            category="Figures",
+        ),
+    params:
+        args=lambda wildcards, input: " ".join(
+            f"--testset {t}={ts} --scenes {t}={sc}"
+            for t, ts, sc in zip(TASKS, input.testsets, input.scenes, strict=True)
+        ),
+    log:
+        f"{LOGS}/fig5_datasets.log",
+    benchmark:
+        f"{BENCH}/fig5_datasets.tsv"
+    shell:
+        "geoinpaint figure-data --kind datasets {params.args} --out {output} > {log} 2>&1"

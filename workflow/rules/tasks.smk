@@ -3,7 +3,7 @@
 
 rule train_classifier:
     input:
-        f"{DATA}/scenes",
+        f"{DATA}/scenes/classification",
     output:
         model=f"{RUNS}/tasks/classifier.pt",
         history=f"{RUNS}/tasks/classifier_log.csv",
@@ -17,6 +17,12 @@ rule train_classifier:
         seed=config["seed"],
         device=config["device"],
     threads: THREADS
+    resources:
+        gpu=TRAIN_GPUS,
+        cpus_per_task=THREADS,
+        mem_mb=4000,
+        # minutes; a retry after a time-limit kill (--retries) gets more and resumes from state
+        runtime=lambda wildcards, attempt: 120 * attempt,
     log:
         f"{LOGS}/train_classifier.log",
     benchmark:

@@ -1,0 +1,154 @@
+"""Real-dataset adapters on generated fake trees in the official layouts, and on the real AID
+sample beside the checkout (skipped when absent)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from geoinpaint.data.importing import import_classification
+from geoinpaint.data.real import scan_aid, scan_cvusa, scan_loveda, scan_rice, scan_rsscn7
+from geoinpaint.data.real.aid import CLASSES as AID_CLASSES
+from geoinpaint.data.real.rsscn7 import FOLDERS
+from geoinpaint.data.scenes import DatasetError, load_split
+from tests_paths import AID_MINI
+
+
+def _img(path: Path, size=(16, 16), mode="RGB", value=None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+    arr = (
+        np.full(shape, 3, np.uint8)
+        if value is not None
+        else np.random.default_rng(0).integers(0, 255, shape, dtype=np.uint8)
+    )
+    Image.fromarray(arr).save(path)
+
+
+@pytest.fixture
+def rsscn7(tmp_path):
+    for folder in FOLDERS:
+        for i in range(1, 5):
+            _img(tmp_path / folder / f"{folder[0]}{i:03d}.jpg")
+    return tmp_path
+
+
+@pytest.fixture
+def aid(tmp_path):
+    for cls in AID_CLASSES:
+        for i in (1, 2, 10):
+            _img(tmp_path / cls / f"{cls.lower()}_{i}.jpg")
+    return tmp_path
+
+
+@pytest.fixture
+def loveda(tmp_path):
+    for split in ("Train", "Val"):
+        for domain in ("Urban", "Rural"):
+            for n in (0, 1):
+                _img(tmp_path / split / domain / "images_png" / f"{n}.png")
+                _img(tmp_path / split / domain / "masks_png" / f"{n}.png", mode="L", value=3)
+    return tmp_path
+
+
+@pytest.fixture
+def cvusa(tmp_path):
+    rows = []
+    for i in range(3):
+        a, g = f"bingmap/19/{i:07d}.jpg", f"streetview/panos/{i:07d}.jpg"
+        _img(tmp_path / a)
+        _img(tmp_path / g, size=(32, 8))
+        rows.append([a, g, f"streetview/annotations/{i:07d}.png"])
+    (tmp_path / "splits").mkdir()
+    pd.DataFrame(rows).to_csv(tmp_path / "splits" / "train-19zl.csv", header=False, index=False)
+    return tmp_path
+
+
+@pytest.fixture
+def rice(tmp_path):
+    for k in ("cloud", "label", "mask"):
+        for n in (0, 1):
+            _img(tmp_path / "RICE2" / k / f"{n}.png")
+    return tmp_path
+
+
+def test_rsscn7_fake_tree_is_scanned_per_class(rsscn7):
+    m = scan_rsscn7(rsscn7, strict=False)
+    assert len(m) == 28 and sorted(m["label"].unique()) == list(range(7))
+
+
+def test_rsscn7_strict_mode_wants_the_official_counts(rsscn7):
+    with pytest.raises(DatasetError, match="aGrass: 4 images, expected 400"):
+        scan_rsscn7(rsscn7, strict=True)
+
+
+def test_rsscn7_missing_class_folder_names_it_and_the_source(rsscn7):
+    import shutil
+
+    shutil.rmtree(rsscn7 / "dRiverLake")
+    with pytest.raises(DatasetError, match=r"dRiverLake: folder not found.*Get the data from"):
+        scan_rsscn7(rsscn7, strict=False)
+
+
+def test_empty_class_is_rejected(aid):
+    for f in (aid / "Beach").iterdir():
+        f.unlink()
+    with pytest.raises(DatasetError, match="Beach: no beach_<n>.jpg images"):
+        scan_aid(aid)
+
+
+def test_unreadable_image_is_named(aid):
+    (aid / "Port" / "port_2.jpg").write_bytes(b"garbage")
+    with pytest.raises(DatasetError, match="port_2.jpg: unreadable image"):
+        scan_aid(aid)
+
+
+def test_aid_fake_tree_orders_files_numerically(aid):
+    m = scan_aid(aid, size=(16, 16))
+    assert len(m) == 90
+    assert [Path(p).name for p in m["path"][:3]] == [
+        "airport_1.jpg",
+        "airport_2.jpg",
+        "airport_10.jpg",
+    ]
+
+
+def test_loveda_fake_tree_and_wrong_size_label_map(loveda):
+    assert len(scan_loveda(loveda, "train")) == 4 and len(scan_loveda(loveda, "test")) == 4
+    _img(loveda / "Train" / "Rural" / "masks_png" / "1.png", size=(8, 8), mode="L", value=1)
+    with pytest.raises(DatasetError, match=r"1.png is 8x8, expected 16x16 like its image"):
+        scan_loveda(loveda, "train")
+
+
+def test_cvusa_pairs_come_from_the_official_split_file(cvusa):
+    m = scan_cvusa(cvusa, "train")
+    assert list(m["pair_id"]) == [0, 1, 2] and m["aerial"].str.contains("bingmap").all()
+    (cvusa / "streetview" / "panos" / "0000001.jpg").unlink()
+    with pytest.raises(DatasetError, match="0000001.jpg: listed in .*train-19zl.csv row 2"):
+        scan_cvusa(cvusa, "train")
+    with pytest.raises(DatasetError, match="val-19zl.csv: split file not found"):
+        scan_cvusa(cvusa, "test")
+
+
+def test_rice2_needs_cloud_label_and_mask(rice):
+    assert len(scan_rice(rice, "RICE2")) == 2
+    (rice / "RICE2" / "mask" / "1.png").unlink()
+    with pytest.raises(DatasetError, match="the mask file of"):
+        scan_rice(rice, "RICE2")
+
+
+def test_import_splits_each_class_half_and_half(rsscn7, tmp_path):
+    out = import_classification(scan_rsscn7(rsscn7, strict=False), tmp_path / "out", 24, seed=0)
+    assert len(out["train"]) == len(out["test"]) == 14
+    images, labels, _ = load_split(tmp_path / "out" / "train")
+    assert images.shape == (14, 24, 24, 3) and np.bincount(labels).tolist() == [2] * 7
+
+
+@pytest.mark.skipif(not AID_MINI.is_dir(), reason=f"{AID_MINI} not present")
+def test_real_aid_sample_scans_and_imports(tmp_path):
+    m = scan_aid(AID_MINI, size=(150, 150))
+    assert len(m) == 240 and m["class_name"].nunique() == 30
+    out = import_classification(m, tmp_path, 64, seed=0)
+    assert len(out["train"]) == len(out["test"]) == 120

@@ -1,0 +1,37 @@
+"""The Snakemake HTML report reviewers open: every table and figure, each with its caption."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from workflow_run import run_ok
+
+
+@pytest.mark.slow
+def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smoke_run, tmp_path):
+    report = tmp_path / "report.html"
+    run_ok(smoke_run, "--configfile", "config/smoke.yaml", "--report", str(report))
+    html = report.read_text()
+    # the report page embeds its results as `var results = {path: {caption, data_uri, ...}}`
+    found = re.search(r"var results = (\{.*?\});?\s*</script>", html, re.S)
+    assert found, "no results block in the report"
+    results = json.loads(found.group(1))
+    produced = sorted(
+        str(p.relative_to(smoke_run))
+        for pattern in ("results/*.csv", "paper_figures/*.png")
+        for p in smoke_run.glob(pattern)
+    )
+    assert "results/table_I.csv" in produced
+    assert "paper_figures/fig6_qualitative_scene_recognition.png" in produced
+    missing = sorted(set(produced) - set(results))
+    assert not missing, f"flag these outputs with report(...) and a caption: {missing}"
+    for path in produced:
+        entry = results[path]
+        assert re.search(r"\b(Table|Fig\.) ", entry["caption"]), f"{path}: caption names no paper"
+        assert entry["data_uri"].startswith("data:"), f"{path} is not embedded"
+    assert "Table I</strong>" in results["results/table_I.csv"]["caption"]
+    fig6 = "paper_figures/fig6_qualitative_scene_recognition.png"
+    assert "Fig. 6</strong>" in results[fig6]["caption"]
