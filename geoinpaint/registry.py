@@ -21,18 +21,27 @@ class Registry(Generic[T]):
     def __init__(self, kind: str, loader: Callable[[], None] | None = None):
         self.kind = kind
         self._builders: dict[str, Callable[..., T]] = {}
+        self._traits: dict[str, dict[str, Any]] = {}
         self._loader = loader
 
-    def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-        """Decorator registering a builder under `name`."""
+    def register(self, name: str, **traits: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Decorator registering a builder under `name`, with optional traits
+        (e.g. `trained=True` for a method that must be trained before it inpaints)."""
 
         def decorate(builder: Callable[..., T]) -> Callable[..., T]:
             if name in self._builders:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._builders[name] = builder
+            self._traits[name] = traits
             return builder
 
         return decorate
+
+    def traits(self, name: str) -> dict[str, Any]:
+        """The traits `name` was registered with."""
+        if name not in self.names():
+            raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(self.names())}")
+        return dict(self._traits[name])
 
     def names(self) -> list[str]:
         """All registered names, sorted."""
@@ -74,3 +83,8 @@ METHODS: Registry[InpaintingMethod] = Registry("method", _load_builtin_methods)
 register_method = METHODS.register
 build_method = METHODS.build
 available_methods = METHODS.names
+
+
+def needs_training(name: str) -> bool:
+    """Whether method `name` must be trained (`geoinpaint train`) before it inpaints."""
+    return bool(METHODS.traits(name).get("trained", False))

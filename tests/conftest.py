@@ -31,6 +31,16 @@ def testset(scenes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "testset"
 
 
+@pytest.fixture(scope="session")
+def testset64(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 64x64 frozen test set (1 image per class): the smallest size every method accepts."""
+    root = tmp_path_factory.mktemp("testset64")
+    write_split(root / "test", "test", 1, 64, seed=0)
+    write_maskset(root / "masks", "cloud", 7, 64, seed=0)
+    build_testset(root / "test", root / "masks", root / "testset", seed=0, fill="cloud")
+    return root / "testset"
+
+
 @pytest.fixture
 def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty torch hub cache: `$TORCH_HOME` points into `tmp_path`; returns its checkpoints/."""

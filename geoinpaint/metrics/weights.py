@@ -1,4 +1,5 @@
-"""Pretrained files the metrics need: where they come from, where they live, whether they are good.
+"""Pretrained files the suite can use (metrics, perceptual loss, encoder initialisation): where they
+come from, where they live, whether they are good.
 
 Files live in the torch hub cache, `torch.hub.get_dir()/checkpoints` (by default
 `$TORCH_HOME/hub/checkpoints`), the folder the packages that use them (pytorch-fid, torchvision,
@@ -65,6 +66,13 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
         "397923af",
         ("LPIPS (VGG) perceptual loss of the coarse-to-fine models",),
         "torchvision (VGG16_Weights.IMAGENET1K_V1), loaded by lpips",
+    ),
+    WeightFile(
+        "resnet34-b627a593.pth",
+        "https://download.pytorch.org/models/resnet34-b627a593.pth",
+        "b627a593",
+        ("ImageNet initialisation of the coarse-to-fine generators' ResNet-34 encoders",),
+        "torchvision (ResNet34_Weights.IMAGENET1K_V1)",
     ),
     WeightFile(
         "brisque_svm_weights.pt",

@@ -1,0 +1,85 @@
+"""Training sets of the inpainting models: clean training images, one seed mask per image, and
+the targets of the task network (paper Sec. IV-A..C).
+
+The seed masks are a frozen training mask set (`geoinpaint masks`, written once like the test
+masks but from another seed): mask `i` occludes image `i`, as the paper synthesises one occluded
+version of each image. MaskMix and AugMix augment them at training time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from geoinpaint.data.io import read_image
+from geoinpaint.data.scenes import DatasetError, load_split, read_manifest
+from geoinpaint.masks.maskset import load_maskset
+
+
+@dataclass
+class InpaintingTrainSet:
+    """Clean images, seed masks and task targets of one training split.
+
+    Attributes:
+        task: classification, segmentation or crossview.
+        images: `(N, H, W, 3) float32 in [0, 1]`; ground-level panoramas for cross-view.
+        masks: `(N, H, W) float32 in {0, 1}`, 1 = hole, mask `i` for image `i`.
+        targets: class labels `(N,) int64`; LoveDA label maps `(N, H, W) uint8` (0 = no-data);
+            location ids `(N,) int64` for cross-view (the pair's row, as `train-task` numbers them).
+    """
+
+    task: str
+    images: np.ndarray
+    masks: np.ndarray
+    targets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def target_batch(self, indices: torch.Tensor) -> torch.Tensor:
+        """Targets of `indices` as a tensor (`int64`; label maps keep their LoveDA values)."""
+        return torch.from_numpy(self.targets[indices.numpy()].astype(np.int64))
+
+
+def _images_and_targets(task: str, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    if task == "classification":
+        images, labels, _ = load_split(folder)
+        return images, labels
+    if task == "segmentation":
+        images, _, manifest = load_split(folder)
+        if "label_map" not in manifest.columns:
+            raise DatasetError(f"{folder}/manifest.csv has no label_map column: not segmentation")
+        maps = np.stack([np.asarray(Image.open(folder / p)) for p in manifest["label_map"]])
+        return images, maps
+    if task == "crossview":
+        manifest = read_manifest(folder, ("id", "ground"))
+        images = np.stack([read_image(folder / p) for p in manifest["ground"]])
+        return images, np.arange(len(manifest), dtype=np.int64)
+    raise ValueError(f"unknown task {task!r}, expected classification, segmentation or crossview")
+
+
+def load_train_set(task: str, split_dir: Path, maskset_dir: Path) -> InpaintingTrainSet:
+    """Load a task's training split and its frozen seed masks (at least one per image).
+
+    Raises:
+        DatasetError: a folder is missing or malformed, too few masks, or sizes differ.
+    """
+    split_dir, maskset_dir = Path(split_dir), Path(maskset_dir)
+    images, targets = _images_and_targets(task, split_dir)
+    masks, _ = load_maskset(maskset_dir)
+    if len(masks) < len(images):
+        raise DatasetError(
+            f"{maskset_dir} has {len(masks)} masks, the training split {split_dir} needs "
+            f"{len(images)} (one per image)"
+        )
+    masks = masks[: len(images)]
+    if masks.shape[1:] != images.shape[1:3]:
+        raise DatasetError(
+            f"masks in {maskset_dir} are {masks.shape[2]}x{masks.shape[1]}, the images in "
+            f"{split_dir} are {images.shape[2]}x{images.shape[1]}"
+        )
+    return InpaintingTrainSet(task, images, masks, targets)
