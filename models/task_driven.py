@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from geoinpaint.experiments import PRESETS
 from geoinpaint.masks.augmix import AugMixConfig, augmix
 from geoinpaint.masks.maskmix import MaskMixConfig, maskmix
 from geoinpaint.metrics.weights import WeightsUnavailable, require, sha256_of
@@ -144,14 +145,6 @@ def make_config(options: dict[str, Any], base: TaskDrivenConfig | None = None) -
     return dataclasses.replace(base, **values)
 
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "proposed_b": {"task_loss": False, "augment": "none"},
-    "proposed-": {"task_loss": True, "augment": "none"},
-    "proposed": {"task_loss": True, "augment": "maskmix"},
-    "proposed-augmix": {"task_loss": True, "augment": "augmix"},
-    "coarse-only": {"task_loss": True, "augment": "maskmix"},
-}
-"""What each registered method fixes; every other option comes from the config."""
 OUTPUTS: dict[str, Output] = {"coarse-only": "coarse"}
 
 
