@@ -45,7 +45,7 @@ from geoinpaint.registry import register_method
 from geoinpaint.runtime import DeviceChoice, resolve_device
 from geoinpaint.training import losses
 from geoinpaint.training.data import InpaintingTrainSet
-from geoinpaint.training.engine import Amp, Engine, EngineConfig, sample_rng
+from geoinpaint.training.engine import Amp, Engine, EngineConfig, TrainRun, sample_rng
 from geoinpaint.training.state import atomic_save, load_checkpoint
 
 log = logging.getLogger(__name__)
@@ -293,18 +293,6 @@ class TaskDrivenRoutine:
             self.opts[name].load_state_dict(state["opts"][name])
             self.scheds[name].load_state_dict(state["scheds"][name])
         self.amp.load_state_dict(state["amp"])
-
-
-@dataclass
-class TrainRun:
-    """Where one training run keeps its files, and its seed and device."""
-
-    state: Path
-    log_csv: Path | None = None
-    samples_dir: Path | None = None
-    seed: int = 0
-    device: DeviceChoice = "auto"
-    save_every_s: float = 600.0
 
 
 class TaskDrivenInpainter:

@@ -18,12 +18,12 @@ from geoinpaint.metrics.full_reference import full_reference_batch
 from geoinpaint.metrics.weights import WeightsUnavailable
 from geoinpaint.models.coarse_to_fine import CoarseToFine, EncoderDecoder, load_imagenet_stages
 from geoinpaint.models.discriminators import DISCRIMINATORS, PatchGAN
-from geoinpaint.models.task_driven import PRESETS, TrainRun, build, make_config
+from geoinpaint.models.task_driven import PRESETS, build, make_config
 from geoinpaint.registry import needs_training
 from geoinpaint.tasks.train_task import train_task
 from geoinpaint.training import losses
 from geoinpaint.training.data import InpaintingTrainSet, load_train_set
-from geoinpaint.training.engine import Engine, EngineConfig
+from geoinpaint.training.engine import Engine, EngineConfig, TrainRun
 from geoinpaint.training.state import DivergenceError, load_checkpoint
 
 TINY = {"encoder": "resnet-small", "ndf": 8, "batch_size": 4, "epochs": 1, "alpha1": 0.0}

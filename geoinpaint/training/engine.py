@@ -33,6 +33,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from geoinpaint.runtime import DeviceChoice
 from geoinpaint.training.state import DivergenceError, atomic_save, load_checkpoint
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,18 @@ class EngineConfig:
     save_every_s: float = 600.0
     samples_per_grid_row: int = 4
     desc: str = "train"
+
+
+@dataclass
+class TrainRun:
+    """Where one training run keeps its files, and its seed and device."""
+
+    state: Path
+    log_csv: Path | None = None
+    samples_dir: Path | None = None
+    seed: int = 0
+    device: DeviceChoice = "auto"
+    save_every_s: float = 600.0
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
