@@ -185,3 +185,26 @@ def test_ms_ssim_refuses_images_below_its_minimum_size():
     img = np.zeros((1, 64, 64, 3), np.uint8)
     with pytest.raises(ValueError, match="at least 161 px"):
         ms_ssim_batch(img, img, 5)
+
+
+@pytest.mark.parametrize(("scales", "shape"), [(5, (165, 170)), (3, (64, 64)), (3, (47, 53))])
+def test_ms_ssim_equals_piq(scales, shape):
+    import piq
+    import torch
+
+    rng = np.random.default_rng(5)
+    base = ndimage.gaussian_filter(rng.random((3, *shape, 3)) * 255, (0, 2, 2, 0))
+    gt = base.astype(np.uint8)
+    out = np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8)
+    x, y = (torch.from_numpy(a).permute(0, 3, 1, 2).double() / 255 for a in (gt, out))
+    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=torch.float64)
+    expected = piq.multi_scale_ssim(
+        x,
+        y,
+        data_range=1.0,
+        kernel_size=11,
+        kernel_sigma=1.5,
+        reduction="none",
+        scale_weights=weights,
+    )
+    np.testing.assert_allclose(ms_ssim_batch(gt, out, scales), expected.numpy(), atol=1e-12)

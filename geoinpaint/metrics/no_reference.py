@@ -27,8 +27,8 @@ from typing import Literal
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from geoinpaint.metrics.filters import gaussian_taps, separable_filter
 from geoinpaint.metrics.full_reference import to_tensor
 from geoinpaint.metrics.weights import require, require_bundled
 
@@ -82,17 +82,11 @@ def live_svr_model() -> dict[str, torch.Tensor | float]:
     }
 
 
-def _gaussian7(device: torch.device) -> torch.Tensor:
-    r = torch.arange(7, dtype=torch.float64, device=device) - 3
-    g = torch.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * (7 / 6) ** 2))
-    return (g / g.sum())[None, None]
-
-
 def _mscn(gray: torch.Tensor) -> torch.Tensor:
     """Mean-subtracted contrast-normalised coefficients of `(N, 1, H, W)` luma in [0, 1]."""
-    k = _gaussian7(gray.device)
-    mu = F.conv2d(gray, k, padding=3)  # zero padding, as scipy's convolve2d 'same'
-    sd = torch.sqrt(torch.abs(mu**2 - F.conv2d(gray**2, k, padding=3)))
+    window = gaussian_taps(7, 7 / 6)  # 7x7 Gaussian, zero padding as scipy's convolve2d 'same'
+    mu, mu2 = separable_filter(torch.cat([gray, gray**2], 1), window, padding=3).split(1, 1)
+    sd = torch.sqrt(torch.abs(mu**2 - mu2))
     return (gray - mu) / (sd + 1 / 255)
 
 
