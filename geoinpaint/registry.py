@@ -18,11 +18,19 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """Name -> builder mapping for one kind of component."""
 
-    def __init__(self, kind: str, loader: Callable[[], None] | None = None):
+    def __init__(self, kind: str, *loaders: Callable[[], None]):
+        """`loaders` import the modules that register builders, in order; `build` and `traits`
+        stop at the first that provides the name (a classical method never imports torch)."""
         self.kind = kind
         self._builders: dict[str, Callable[..., T]] = {}
         self._traits: dict[str, dict[str, Any]] = {}
-        self._loader = loader
+        self._loaders = list(loaders)
+
+    def _provide(self, name: str) -> None:
+        while name not in self._builders and self._loaders:
+            self._loaders.pop(0)()
+        if name not in self._builders:
+            raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(self.names())}")
 
     def register(self, name: str, **traits: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
         """Decorator registering a builder under `name`, with optional traits
@@ -39,20 +47,18 @@ class Registry(Generic[T]):
 
     def traits(self, name: str) -> dict[str, Any]:
         """The traits `name` was registered with."""
-        if name not in self.names():
-            raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(self.names())}")
+        self._provide(name)
         return dict(self._traits[name])
 
     def names(self) -> list[str]:
         """All registered names, sorted."""
-        if self._loader:
-            self._loader()
+        while self._loaders:
+            self._loaders.pop(0)()
         return sorted(self._builders)
 
     def build(self, name: str, **options: Any) -> T:
         """Build the component registered as `name` with its options."""
-        if name not in self.names():
-            raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(self.names())}")
+        self._provide(name)
         return self._builders[name](**options)
 
 
@@ -73,13 +79,16 @@ class InpaintingMethod(Protocol):
         ...
 
 
-def _load_builtin_methods() -> None:
-    # Importing the packages runs their @register_method decorators.
+# Importing a package runs its @register_method decorators. Baselines first: they need no torch.
+def _load_baselines() -> None:
     import geoinpaint.baselines  # noqa: F401
+
+
+def _load_models() -> None:
     import geoinpaint.models  # noqa: F401
 
 
-METHODS: Registry[InpaintingMethod] = Registry("method", _load_builtin_methods)
+METHODS: Registry[InpaintingMethod] = Registry("method", _load_baselines, _load_models)
 register_method = METHODS.register
 build_method = METHODS.build
 available_methods = METHODS.names

@@ -4,6 +4,7 @@ occluded sample per task (paper Fig. 5)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -15,12 +16,17 @@ from PIL import Image  # noqa: E402
 
 from geoinpaint.data.io import read_image  # noqa: E402
 from geoinpaint.data.testset import load_testset  # noqa: E402
-from geoinpaint.masks.augmix import AugMixConfig, augmix  # noqa: E402
-from geoinpaint.masks.maskmix import MaskMixConfig, maskmix  # noqa: E402
+from geoinpaint.reporting.figures import show_image as _show  # noqa: E402
+
+if TYPE_CHECKING:  # MaskMix and AugMix load torchvision (seconds): imported where they are used
+    from geoinpaint.masks.augmix import AugMixConfig
+    from geoinpaint.masks.maskmix import MaskMixConfig
 
 
 def maskmix_stats(masks: np.ndarray, cfg: MaskMixConfig, seed: int, draws: int) -> pd.DataFrame:
     """Per draw: seed area, MaskMix area, their ratio, and IoU with the seed mask."""
+    from geoinpaint.masks.maskmix import maskmix
+
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(draws):
@@ -41,14 +47,6 @@ def maskmix_stats(masks: np.ndarray, cfg: MaskMixConfig, seed: int, draws: int) 
     return pd.DataFrame(rows)
 
 
-def _show(ax: plt.Axes, img: np.ndarray, title: str = "") -> None:
-    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=7)
-
-
 def fig_maskmix_augmix(
     testset_dir: Path,
     out: Path,
@@ -58,6 +56,9 @@ def fig_maskmix_augmix(
     samples: int = 4,
 ) -> None:
     """Rows: seed masks; columns: seed, MaskMix samples, image, AugMix samples (image + mask)."""
+    from geoinpaint.masks.augmix import augmix
+    from geoinpaint.masks.maskmix import maskmix
+
     ts = load_testset(testset_dir, verify=False)
     rng = np.random.default_rng(seed)
     rows = min(3, len(ts.ids))

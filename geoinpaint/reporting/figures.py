@@ -25,6 +25,24 @@ def pick_examples(labels: np.ndarray, n: int) -> list[int]:
     return picked
 
 
+def show_image(ax: plt.Axes, img: np.ndarray, title: str = "") -> None:
+    """Show an `(H, W, 3)` image in [0, 1] (or an `(H, W)` mask in grey), without ticks."""
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=7)
+
+
+def save_figure(fig: plt.Figure, out: Path, tight: bool = True) -> None:
+    """Save as PNG without a creation-software stamp (same inputs, same bytes) and close."""
+    if tight:
+        fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150, metadata={"Software": None})
+    plt.close(fig)
+
+
 def qualitative_grid(testset_dir: Path, methods: dict[str, Path], out: Path, n_images: int) -> None:
     """Grid with one row per test image: input, each method's output, ground truth."""
     ts = load_testset(testset_dir, verify=False)
@@ -48,7 +66,4 @@ def qualitative_grid(testset_dir: Path, methods: dict[str, Path], out: Path, n_i
             if r == 0:
                 ax.set_title(cols[c], fontsize=8)
         axes[r, 0].set_ylabel(str(ts.manifest["class_name"].iloc[k]), fontsize=7)
-    fig.tight_layout()
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150, metadata={"Software": None})
-    plt.close(fig)
+    save_figure(fig, out)

@@ -3,14 +3,15 @@
 `vgg16` is torchvision's VGG16 with a dataset-sized head, the paper's network. `vgg-small` is a
 narrow VGG-style network (same 3x3-conv / max-pool pattern, fewer channels and blocks) for the
 CPU embedded default; it is never reported as VGG16.
+
+torchvision is imported only to build `vgg16`: importing it costs seconds per process (it loads
+torch._dynamo), which every evaluation job of the embedded default would pay for nothing.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torchvision.models import vgg16
-from torchvision.models.vgg import make_layers
 
 from geoinpaint.registry import Registry
 
@@ -37,7 +38,23 @@ class Normalised(nn.Module):
 @CLASSIFIERS.register("vgg16")
 def build_vgg16(num_classes: int) -> nn.Module:
     """torchvision VGG16 (configuration D, no batch norm) with a `num_classes` head."""
+    from torchvision.models import vgg16
+
     return Normalised(vgg16(weights=None, num_classes=num_classes))
+
+
+def vgg_features(cfg: list[int | str]) -> nn.Sequential:
+    """VGG's feature stack with batch norm: per int a 3x3 conv (padding 1), BN and ReLU; per "M"
+    a 2x2 max-pool (layer order and parameter names as torchvision's `make_layers`)."""
+    layers: list[nn.Module] = []
+    channels = 3
+    for v in cfg:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            continue
+        layers += [nn.Conv2d(channels, int(v), 3, padding=1), nn.BatchNorm2d(int(v)), nn.ReLU(True)]
+        channels = int(v)
+    return nn.Sequential(*layers)
 
 
 class SmallVGG(nn.Module):
@@ -51,7 +68,7 @@ class SmallVGG(nn.Module):
 
     def __init__(self, num_classes: int):
         super().__init__()
-        self.features = make_layers(self.CFG, batch_norm=True)
+        self.features = vgg_features(self.CFG)
         self.pool = nn.AdaptiveAvgPool2d(self.POOL)
         self.classifier = nn.Sequential(
             nn.Flatten(),

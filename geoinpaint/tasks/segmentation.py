@@ -6,12 +6,12 @@ classified per pixel by HRNetV2's head (1x1 conv + BN + ReLU, 1x1 conv), then up
 bilinearly to the input size. `hrnet-w18-small` is the same design on timm's HRNet-W18-Small
 backbone (16/32/64/128 channels, 1.5 M parameters) for the CPU embedded default; it is never
 reported as HRNet-W18. Labels follow LoveDA: 0 = no-data (ignored by the loss), 1..7 classes;
-the network predicts the 7 classes as channels 0..6 (label - 1).
+the network predicts the 7 classes as channels 0..6 (label - 1). timm is imported when a network
+is built, not with this module (it loads torchvision, seconds per process).
 """
 
 from __future__ import annotations
 
-import timm
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,6 +28,8 @@ class HRNetV2Seg(nn.Module):
     """HRNetV2 segmentation network on a timm HRNet backbone."""
 
     def __init__(self, backbone: str, num_classes: int = NUM_CLASSES):
+        import timm
+
         super().__init__()
         self.backbone = timm.create_model(
             backbone,
