@@ -22,8 +22,13 @@ include: "workflow/rules/figures.smk"
 
 rule all:
     input:
-        expand("results/table_I.{ext}", ext=("csv", "md", "tex")),
-        expand("results/table_I_extended.{ext}", ext=("csv", "md", "tex")),
+        expand(
+            "results/table_{table}{variant}.{ext}",
+            table=TASK_OF_TABLE,
+            variant=("", "_extended"),
+            ext=("csv", "md", "tex"),
+        ),
+        TASK_FIGURES.values(),
         "paper_figures/fig6_qualitative_scene_recognition.png",
         "paper_figures/fig4_fig10_maskmix_augmix.png",
         "paper_figures/fig5_datasets.png",

@@ -11,6 +11,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the verbs import what they need, so that `geoinpaint --help` starts fast
+    import pandas as pd
 
 log = logging.getLogger("geoinpaint")
 
@@ -87,7 +91,7 @@ def cmd_masks(a: argparse.Namespace) -> None:
 def cmd_testset(a: argparse.Namespace) -> None:
     from geoinpaint.data.testset import build_testset
 
-    m = build_testset(a.scenes, a.masks, a.out, a.seed, a.fill, a.image_column)
+    m = build_testset(a.scenes, a.masks, a.out, a.seed, a.fill, a.image_column, a.companion)
     log.info(
         "frozen test set: %d images occluded with %s (fill %s) in %s",
         len(m),
@@ -118,42 +122,53 @@ def cmd_train_task(a: argparse.Namespace) -> None:
 
 
 def cmd_inpaint(a: argparse.Namespace) -> None:
-    import torch
-
     from geoinpaint.evaluation import run_method
 
-    torch.set_num_threads(a.threads)
-    run_method(a.method, a.testset, a.out, a.batch_size)
+    run_method(a.method, a.testset, a.out, a.batch_size, a.threads)
     log.info("inpainted with %s into %s", a.method, a.out)
+
+
+def _task_summary(task: str, df: pd.DataFrame, record: dict) -> str:
+    if task == "classification":
+        return f"accuracy {100 * df['correct'].mean():.2f} %"
+    if task == "crossview":
+        keys = ("recall@1", "recall@5", "recall@10", "recall@top1%", "ap")
+        return (
+            "  ".join(f"{k} {record[k]:.2f}" for k in keys) + f" (gallery {record['gallery_size']})"
+        )
+    miou = record["miou"]
+    return f"mIoU {'n/a' if miou is None else f'{miou:.4f}'}"
 
 
 def cmd_evaluate(a: argparse.Namespace) -> None:
     import json
 
-    import torch
-
-    from geoinpaint.evaluation import evaluate_folder
+    from geoinpaint.evaluation import evaluate_folders
     from geoinpaint.metrics import set_metrics_path
+    from geoinpaint.runtime import limit_threads
 
-    torch.set_num_threads(a.threads)
-    df, record = evaluate_folder(a.testset, a.images, a.classifier, a.device)
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(a.out, index=False)
-    set_metrics_path(a.out).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    log.info(
-        "%s: PSNR %.2f  SSIM %.4f  MSE %.1f  BRISQUE (LIVE-SVR) %.2f  accuracy %.2f %% over %d "
-        "images; FID %s, KID %s",
-        a.images,
-        df["psnr"].mean(),
-        df["ssim"].mean(),
-        df["mse"].mean(),
-        df["brisque_live_svr"].mean(),
-        100 * df["correct"].mean(),
-        len(df),
-        record["fid"],
-        record["kid"],
-    )
-    for metric, why in record["unavailable"].items():
+    if len(a.images) != len(a.out):
+        raise ValueError(f"give one --out per --images, got {len(a.images)} and {len(a.out)}")
+    limit_threads(a.threads)
+    results = evaluate_folders(a.testset, a.images, a.task_net, a.task, a.device)
+    for images, out, (df, record) in zip(a.images, a.out, results, strict=True):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out, index=False)
+        set_metrics_path(out).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        log.info(
+            "%s: PSNR %.2f  SSIM %.4f  MSE %.1f  BRISQUE (LIVE-SVR) %.2f  %s over %d images; "
+            "FID %s, KID %s",
+            images,
+            df["psnr"].mean(),
+            df["ssim"].mean(),
+            df["mse"].mean(),
+            df["brisque_live_svr"].mean(),
+            _task_summary(a.task, df, record),
+            len(df),
+            record["fid"],
+            record["kid"],
+        )
+    for metric, why in results[0][1]["unavailable"].items():
         log.warning("%s not computed: %s", metric, why)
 
 
@@ -161,10 +176,12 @@ def cmd_table(a: argparse.Namespace) -> None:
     from geoinpaint.provenance import provenance
     from geoinpaint.reporting.tables import build_table, to_markdown, write_table
 
-    df = build_table(a.table, dict(a.row), provenance(a.config_hash, a.seed))
-    for path in write_table(df, a.table, a.out_prefix):
-        log.info("wrote %s", path)
-    print(to_markdown(df, a.table))
+    prov = provenance(a.config_hash, a.seed)
+    for table in a.table:
+        df = build_table(table, dict(a.row), prov)
+        for path in write_table(df, table, a.out_dir / f"table_{table}"):
+            log.info("wrote %s", path)
+        print(to_markdown(df, table))
 
 
 def cmd_weights(a: argparse.Namespace) -> None:
@@ -196,11 +213,12 @@ def cmd_figure(a: argparse.Namespace) -> None:
 def cmd_figure_data(a: argparse.Namespace) -> None:
     import json
 
-    from geoinpaint.masks.augmix import AugMixConfig
-    from geoinpaint.masks.maskmix import MaskMixConfig
     from geoinpaint.reporting import data_figures as df
 
     if a.kind == "maskmix":
+        from geoinpaint.masks.augmix import AugMixConfig
+        from geoinpaint.masks.maskmix import MaskMixConfig
+
         (testset,) = (p for k, p in a.testset if k == "classification")
         mm = MaskMixConfig(**json.loads(a.maskmix))
         df.fig_maskmix_augmix(testset, a.out, a.seed, mm, AugMixConfig(**json.loads(a.augmix)))
@@ -225,10 +243,27 @@ def cmd_figure_data(a: argparse.Namespace) -> None:
     log.info("wrote %s", a.out)
 
 
+def cmd_figure_task(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting import task_figures as tf
+
+    rows = dict(a.row)
+    if a.task == "classification":
+        tf.fig_classification(a.testset, rows, a.out)
+    elif a.task == "crossview":
+        tf.fig_crossview(a.testset, rows, a.out, a.n_images)
+    else:
+        if a.task_net is None:
+            raise ValueError("the segmentation figure runs the frozen segmenter: give --task-net")
+        tf.fig_segmentation(a.testset, a.task_net, a.out, a.n_images, a.device)
+    log.info("wrote %s", a.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from geoinpaint.data.scenes import TASKS
+    from geoinpaint.data.testset import COMPANIONS
     from geoinpaint.masks.fill import FILLS
     from geoinpaint.masks.maskset import KINDS
+    from geoinpaint.reporting.tables import TABLES
 
     p = argparse.ArgumentParser(prog="geoinpaint", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -287,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="image",
         help="manifest column to occlude (ground for cross-view pairs)",
     )
+    s.add_argument(
+        "--companion",
+        action="append",
+        choices=COMPANIONS,
+        default=[],
+        help="task target to copy along: label_map (segmentation), aerial (cross-view gallery)",
+    )
     s.add_argument("--seed", type=int, default=0)
 
     s = verb("train-task", cmd_train_task, "train a task network on clean images (resumable)")
@@ -311,20 +353,42 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=1)
 
     s = verb("evaluate", cmd_evaluate, "per-image metrics of a folder of outputs")
-    s.add_argument("--testset", type=Path, required=True)
-    s.add_argument("--images", type=Path, required=True, help="folder with <id>.png per test image")
-    s.add_argument("--classifier", type=Path, required=True, help="frozen classifier checkpoint")
+    s.add_argument("--task", choices=TASKS, default="classification")
+    s.add_argument("--testset", type=Path, required=True, help="the task's frozen test set")
+    s.add_argument(
+        "--images",
+        type=Path,
+        action="append",
+        required=True,
+        help="folder with <id>.png per test image (repeatable, each with its --out)",
+    )
+    s.add_argument(
+        "--task-net",
+        "--classifier",
+        dest="task_net",
+        type=Path,
+        required=True,
+        help="frozen task network checkpoint (geoinpaint train-task); --classifier is an alias",
+    )
     s.add_argument(
         "--out",
         type=Path,
+        action="append",
         required=True,
-        help="per-image metrics CSV; set metrics (FID, KID, reasons) go to <stem>.set.json",
+        help="per-image metrics CSV of the matching --images; set metrics (FID, KID, task set "
+        "values, reasons) go to <stem>.set.json",
     )
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--threads", type=int, default=1)
 
-    s = verb("table", cmd_table, "aggregate per-image metrics into a paper table (csv, md, tex)")
-    s.add_argument("--table", choices=("I", "I_extended"), required=True)
+    s = verb("table", cmd_table, "aggregate per-image metrics into paper tables (csv, md, tex)")
+    s.add_argument(
+        "--table",
+        choices=tuple(TABLES),
+        action="append",
+        required=True,
+        help="table id (repeatable: each is written from the same rows)",
+    )
     s.add_argument(
         "--row",
         type=_key_path,
@@ -332,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="ROW=metrics.csv, in row order; ROW is clean, occluded or a method name",
     )
-    s.add_argument("--out-prefix", type=Path, required=True, help="e.g. results/table_I")
+    s.add_argument("--out-dir", type=Path, required=True, help="writes table_<id>.* there")
     s.add_argument("--config-hash", required=True)
     s.add_argument("--seed", type=int, required=True)
 
@@ -364,6 +428,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--n-images", type=int, default=6)
+    s = verb(
+        "figure-task",
+        cmd_figure_task,
+        "sanity figure of a frozen task network on clean vs occluded test images",
+    )
+    s.add_argument("--task", choices=TASKS, required=True)
+    s.add_argument("--testset", type=Path, required=True, help="the task's frozen test set")
+    s.add_argument(
+        "--row",
+        type=_key_path,
+        action="append",
+        default=[],
+        help="clean=CSV and occluded=CSV: per-image metrics (classification, crossview)",
+    )
+    s.add_argument("--task-net", type=Path, default=None, help="checkpoint (segmentation)")
+    s.add_argument("--n-images", type=int, default=4)
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    s.add_argument("--out", type=Path, required=True)
     s = verb("figure-data", cmd_figure_data, "data figures: MaskMix/AugMix samples, datasets")
     s.add_argument("--kind", choices=("maskmix", "datasets"), required=True)
     s.add_argument(

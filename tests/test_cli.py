@@ -13,6 +13,7 @@ VERBS = {
     "table",
     "figure",
     "figure-data",
+    "figure-task",
     "check-data",
     "import",
     "weights",

@@ -30,7 +30,11 @@ from workflow_run import ENV, run_ok, snakemake, workflow_copy
 SCRIPTS = REPO / ".ci" / "slurm"
 SLURM_DIR = Path(os.environ.get("GEOINPAINT_SLURM_DIR", "/tmp/geoinpaint-slurm"))
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
-CLUSTER_RULES = {"train_classifier", "inpaint", "evaluate"}  # everything else is a localrule
+CLUSTER_RULES = {  # everything else is a localrule
+    "train_task",
+    "inpaint",
+    *(f"evaluate_{task}" for task in ("classification", "crossview", "segmentation")),
+}
 EPOCH_DONE = re.compile(r"epoch (\d+)/\d+ loss")
 RESUMED = re.compile(r"resuming .*at epoch (\d+)/(\d+)")
 
@@ -151,10 +155,11 @@ def test_training_asks_the_cluster_for_a_gpu_unless_the_config_pins_the_cpu(devi
     out = run_ok(workflow_copy(tmp_path), "-n", "--config", f"device={device}")
     # found through the link profiles -> workflow/profiles; its gpu=1 limit serialises GPU jobs
     assert "Using workflow specific profile profiles/default" in out
-    train = re.search(r"\nrule train_classifier:.*?\n\s*resources: ([^\n]*)", out, re.S)
+    train = re.search(r"\nrule train_task:.*?\n\s*resources: ([^\n]*)", out, re.S)
     resources = dict(r.split("=", 1) for r in train.group(1).split(", "))
     assert resources["gpu"] == str(gpus)
-    assert resources["cpus_per_task"] == "2" and resources["mem_mb"] == "4000"
+    threads = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["threads"]
+    assert resources["cpus_per_task"] == str(threads) and resources["mem_mb"] == "4000"
     assert resources["runtime"] == "120"
 
 
@@ -176,7 +181,8 @@ def test_smoke_workflow_through_real_slurm_submits_jobs_and_matches_local_result
     jobs = submitted_jobs(out)
     print(f"smoke workflow through SLURM in {time.monotonic() - t0:.0f} s, sbatch jobs: {jobs}")
     assert set(jobs.values()) == CLUSTER_RULES, "cluster rules via sbatch, localrules not"
-    assert list(jobs.values()).count("evaluate") == 5  # clean, occluded and 3 methods
+    # one per task, scoring its rows: clean, occluded and 3 methods
+    assert sum(rule.startswith("evaluate_") for rule in jobs.values()) == 3
     for job, log in SUBMITTED.findall(out):
         assert slurmctld_saw(int(job), "WEXITSTATUS 0"), f"SLURM has no record of job {job} ending"
         assert Path(log).is_file(), f"no SLURM log of job {job}"
@@ -197,14 +203,14 @@ def test_failing_slurm_job_fails_the_run(slurm_env, tmp_path):
     where = workflow_copy(tmp_path / "wf")
     profile = cluster_profile(tmp_path / "profile")
     config = smoke_config(where, "broken", epochs=2)
-    state = where / "runs" / "broken" / "state" / "classifier.pt"
+    state = where / "runs" / "broken" / "state" / "classification.pt"
     state.parent.mkdir(parents=True)
     state.write_bytes(b"not a checkpoint")  # the training job dies loading it, inside SLURM
     proc = snakemake(
         where,
         "--retries",
         "0",
-        *on_slurm(profile, config, "runs/broken/tasks/classifier.pt"),
+        *on_slurm(profile, config, "runs/broken/tasks/classification.pt"),
         cores=None,
         env=slurm_env,
         timeout=600,
@@ -214,10 +220,9 @@ def test_failing_slurm_job_fails_the_run(slurm_env, tmp_path):
     (job,) = submitted_jobs(out)
     assert f"SLURM-job '{job}' failed, SLURM status is: 'FAILED'" in out
     assert slurmctld_saw(job, "WEXITSTATUS 1")
-    assert (
-        "not a readable checkpoint" in (where / "runs/broken/logs/train_classifier.log").read_text()
-    )
-    assert not (where / "runs/broken/tasks/classifier.pt").exists()
+    train_log = where / "runs/broken/logs/train_task_classification.log"
+    assert "not a readable checkpoint" in train_log.read_text()
+    assert not (where / "runs/broken/tasks/classification.pt").exists()
 
 
 def wait_for(what: str, condition: Callable[[], object], proc: subprocess.Popen, timeout: float):
@@ -239,7 +244,7 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
     where = workflow_copy(tmp_path / "wf")
     profile = cluster_profile(tmp_path / "profile")
     config = smoke_config(where, "resume", epochs=24)
-    train_log = where / "runs" / "resume" / "logs" / "train_classifier.log"
+    train_log = where / "runs" / "resume" / "logs" / "train_task_classification.log"
     output = tmp_path / "snakemake.log"
 
     def log_text() -> str:
@@ -258,7 +263,7 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
         return proc.stdout
 
     cmd = ["timeout", "-k", "15", "600", sys.executable, "-m", "snakemake"]
-    cmd += on_slurm(profile, config, "runs/resume/tasks/classifier.pt")
+    cmd += on_slurm(profile, config, "runs/resume/tasks/classification.pt")
     with (
         output.open("w") as sink,
         subprocess.Popen(
@@ -295,7 +300,7 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
     jobs = submitted_jobs(out)
     print(f"training jobs {jobs}: requeued at epoch {first}, cancelled and resumed at {second}")
     assert 0 < first < second < 24
-    assert list(jobs.values()) == ["train_classifier"] * 2 and job in jobs
+    assert list(jobs.values()) == ["train_task"] * 2 and job in jobs
     retry = max(jobs)
     assert not slurmctld_saw(job, "WEXITSTATUS 0"), "the requeued job was cancelled"
     assert slurmctld_saw(retry, "WEXITSTATUS 0")
@@ -304,5 +309,5 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
         shown = slurm("scontrol", "show", "job", "-o", str(job_id))
         for field in (f"TimeLimit={limit}", "MinMemoryNode=4000M", "NumCPUs=1"):
             assert field in shown, f"{field} not in: {shown}"
-    history = pd.read_csv(where / "runs" / "resume" / "tasks" / "classifier_log.csv")
+    history = pd.read_csv(where / "runs" / "resume" / "tasks" / "classification_log.csv")
     assert list(history["epoch"]) == list(range(1, 25)), "every epoch exactly once"

@@ -108,3 +108,54 @@ def test_csv_carries_provenance(table, tmp_path):
     back = pd.read_csv(csv)
     assert {"config_hash", "seed", "git_commit", "versions", "created_at"} <= set(back.columns)
     assert md.read_text().startswith("# Table I") and r"\begin{tabular}" in tex.read_text()
+
+
+def _task_row(tmp_path, name, psnr, record):
+    path = tmp_path / f"{name}.csv"
+    pd.DataFrame({"psnr": [psnr] * 2, "ssim": [0.8] * 2, "mse": [9.0] * 2}).to_csv(path)
+    set_metrics_path(path).write_text(json.dumps({"unavailable": {}, "weights": {}, **record}))
+    return path
+
+
+RETRIEVAL = {
+    "recall@1": 40.0,
+    "recall@5": 60.0,
+    "recall@10": 70.0,
+    "recall@top1%": 50.0,
+    "ap": 45.5,
+}
+
+
+def test_table_ii_has_the_papers_columns_in_order_from_the_set_records(tmp_path):
+    rows = {
+        "clean": _task_row(tmp_path, "clean", float("inf"), RETRIEVAL),
+        "occluded": _task_row(tmp_path, "occ", 12.0, {k: v / 2 for k, v in RETRIEVAL.items()}),
+    }
+    t = build_table("II", rows, PROV)
+    quality = ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)"]
+    task = ["Recall@1", "Recall@5", "Recall@10", "Recall@top1%", "AP"]
+    assert list(t.columns[1:10]) == quality + task
+    assert t.iloc[0]["AP"] == 45.5 and t.iloc[1]["Recall@10"] == 35.0
+    ext = build_table("II_extended", rows, PROV)
+    kid = ext.columns.get_loc("KID")
+    assert (
+        list(ext.columns[1:3]) == ["PSNR", "PSNR (hole)"]
+        and list(ext.columns[kid + 1 :][:5]) == task
+    )
+
+
+def test_table_iii_miou_comes_from_the_set_record_and_an_undefined_one_is_na(tmp_path):
+    why = "IoU undefined for water (neither in the ground truth nor predicted)"
+    rows = {
+        "clean": _task_row(tmp_path, "clean", float("inf"), {"miou": 0.61234}),
+        "occluded": _task_row(tmp_path, "occ", 12.0, {"miou": None, "unavailable": {"miou": why}}),
+        "telea": _task_row(tmp_path, "telea", 25.0, {}),  # evaluated without the task's values
+    }
+    t = build_table("III", rows, PROV)
+    assert list(t.columns[1:6]) == ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)", "mIoU"]
+    assert t.iloc[0]["mIoU"] == 0.61234 and pd.isna(t.iloc[1]["mIoU"])
+    assert f"mIoU: {why}" in t.iloc[1]["notes"]
+    assert "mIoU: miou not in the set record" in t.iloc[2]["notes"]
+    md = to_markdown(t, "III")
+    assert "| Clean Testing | - | - | - | n/a | 0.6123 |" in md
+    assert f"n/a: mIoU (Occluded Testing): {why}." in md

@@ -31,7 +31,8 @@ def check_table_i(where: Path, methods: list[str]) -> pd.DataFrame:
         assert "pt_inception-2015-12-05-6726825d.pth" in notes and ALEX in notes
         assert "n/a" in (where / "results" / "table_I_extended.md").read_text()
     assert all((where / "results" / f"table_I.{ext}").is_file() for ext in ("md", "tex"))
-    for fig in ("fig6_qualitative_scene_recognition", "fig4_fig10_maskmix_augmix", "fig5_datasets"):
+    figures = ("fig6_qualitative_scene_recognition", "fig4_fig10_maskmix_augmix", "fig5_datasets")
+    for fig in (*figures, *TASK_FIGURES):
         assert (where / "paper_figures" / f"{fig}.png").stat().st_size > 0
     maskmix = pd.read_csv(where / "results" / "maskmix_stats.csv")
     assert maskmix["binary"].all() and (maskmix["iou_with_seed"] < 1).mean() > 0.7
@@ -40,9 +41,44 @@ def check_table_i(where: Path, methods: list[str]) -> pd.DataFrame:
     return table
 
 
+TASK_FIGURES = (
+    "task_classification_confusion",
+    "task_crossview_retrieval",
+    "task_segmentation_overlay",
+)
+# Table -> its task columns (all higher is better), in the paper's order.
+TASK_COLUMNS = {
+    "I": ["Accuracy"],
+    "II": ["Recall@1", "Recall@5", "Recall@10", "Recall@top1%", "AP"],
+    "III": ["mIoU"],
+}
+QUALITY = ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)"]
+
+
+def check_task_tables(where: Path, methods: list[str], score: dict[str, str]) -> dict:
+    """Tables I-III: the paper's columns and rows, the frozen network hurt by occlusion (its
+    `score` column), every method above the occluded input's PSNR; returns the tables."""
+    tables = {}
+    for table, columns in TASK_COLUMNS.items():
+        t = pd.read_csv(where / "results" / f"table_{table}.csv").set_index("method")
+        assert list(t.index) == ["Clean Testing", "Occluded Testing", *methods], table
+        assert list(t.columns[: len(QUALITY) + len(columns)]) == QUALITY + columns, table
+        assert t[columns].notna().all().all(), f"table {table}: {t['notes'].tolist()}"
+        clean, occluded = t.loc["Clean Testing"], t.loc["Occluded Testing"]
+        assert clean[score[table]] > occluded[score[table]], (table, t[columns])
+        for m in methods:
+            assert t.loc[m, "PSNR"] > occluded["PSNR"], (table, m)
+        ext = list(pd.read_csv(where / "results" / f"table_{table}_extended.csv").columns)
+        assert ext[ext.index("KID") + 1 :][: len(columns)] == columns, table
+        for ext_ in ("md", "tex"):
+            assert (where / "results" / f"table_{table}.{ext_}").is_file()
+        tables[table] = t
+    return tables
+
+
 def test_dry_run_lists_every_job(tmp_path):
     out = run_ok(workflow_copy(tmp_path), "-n")
-    for rule in ("synth", "testset", "train_classifier", "inpaint", "evaluate", "table_I"):
+    for rule in ("synth", "testset", "train_task", "inpaint", "evaluate_crossview", "table_III"):
         assert rule in out
 
 
@@ -53,25 +89,44 @@ def test_config_typo_fails_before_any_job_naming_the_key(tmp_path):
     assert not (where / "data").exists()
 
 
+METHODS = ["telea", "navier-stokes", "biharmonic"]
+# The task score that must drop under occlusion, per table (the least noisy one for Table II).
+SCORE = {"I": "Accuracy", "II": "AP", "III": "mIoU"}
+
+
 @pytest.mark.slow
 def test_smoke_workflow_is_complete_deterministic_and_idempotent(smoke_run, tmp_path):
     a = smoke_run
     b = workflow_copy(tmp_path / "b")
     run_ok(b, "--configfile", "config/smoke.yaml")
-    table = check_table_i(a, ["telea", "navier-stokes", "biharmonic"])
+    table = check_table_i(a, METHODS)
+    check_task_tables(a, METHODS, SCORE)
     assert (table["n_images"] == 28).all()
     for col in ("config_hash", "seed", "git_commit", "versions"):
         assert table[col].notna().all()
-    csv_a = pd.read_csv(a / "results" / "table_I.csv").drop(columns=list(TIME_FIELDS))
-    csv_b = pd.read_csv(b / "results" / "table_I.csv").drop(columns=list(TIME_FIELDS))
-    pd.testing.assert_frame_equal(csv_a, csv_b)
+    results = sorted(p.name for p in (a / "results").glob("*.csv"))
+    assert len(results) == 7  # tables I-III, their extended versions, MaskMix statistics
+    for name in results:
+        csv_a = pd.read_csv(a / "results" / name)
+        csv_b = pd.read_csv(b / "results" / name)
+        drop = [c for c in TIME_FIELDS if c in csv_a.columns]
+        pd.testing.assert_frame_equal(csv_a.drop(columns=drop), csv_b.drop(columns=drop))
     again = run_ok(a, "--configfile", "config/smoke.yaml")
     assert "Nothing to be done" in again
 
 
 @pytest.mark.slow
-def test_embedded_default_workflow_reproduces_table_i_pattern(tmp_path):
+def test_embedded_default_workflow_reproduces_the_pattern_of_tables_i_to_iii(tmp_path):
     where = workflow_copy(tmp_path)
     run_ok(where)
-    table = check_table_i(where, ["telea", "navier-stokes", "biharmonic"])
-    assert table.loc["Clean Testing", "Accuracy"] > 80, "the classifier must be well above chance"
+    check_table_i(where, METHODS)
+    tables = check_task_tables(where, METHODS, SCORE)
+    clean = {t: tables[t].loc["Clean Testing"] for t in tables}
+    occluded = {t: tables[t].loc["Occluded Testing"] for t in tables}
+    # well above chance (7 classes; a gallery of 210 aerial images; 7 LoveDA classes)
+    assert clean["I"]["Accuracy"] > 75, "the classifier must be well above chance (14 %)"
+    assert clean["II"]["Recall@10"] > 5 * 100 * 10 / 210, "Recall@10 by chance: 4.8 %"
+    assert clean["III"]["mIoU"] > 0.4
+    # and clearly hurt by occlusion
+    for t, column in SCORE.items():
+        assert occluded[t][column] < 0.85 * clean[t][column], (t, column)

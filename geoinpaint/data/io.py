@@ -51,6 +51,26 @@ def read_mask(path: str | Path, shape: tuple[int, int] | None = None) -> np.ndar
     return (mask > 127).astype(np.float32)
 
 
+def read_label_map(path: str | Path, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a single-channel label map (one integer class value per pixel) as `(H, W) uint8`.
+
+    Args:
+        path: 8-bit PNG of class values (LoveDA: 0 = no-data, 1..7).
+        shape: expected `(H, W)`; another size is an error, never resized.
+    """
+    path = Path(path)
+    img = _open(path)
+    if img.mode not in ("L", "P"):
+        raise ImageReadError(f"{path} is a {img.mode} image, expected a single-channel label map")
+    labels = np.asarray(img, dtype=np.uint8)
+    if shape is not None and labels.shape != tuple(shape):
+        raise ImageReadError(
+            f"{path} is {labels.shape[1]}x{labels.shape[0]}, expected {shape[1]}x{shape[0]} "
+            "like its image"
+        )
+    return labels
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Quantise `[0, 1]` floats to uint8 by rounding (values outside are clipped)."""
     return np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)

@@ -79,3 +79,10 @@ def retrieval_metrics(
         "recall@top1%": at(round(len(gl) * 0.01)),
         "ap": ap / len(ql) * 100,
     }
+
+
+def rankings(query_features: np.ndarray, gallery_features: np.ndarray) -> np.ndarray:
+    """`(Q, G)` gallery indices per query, most similar first, in exactly the order
+    `retrieval_metrics` ranks them (cosine similarity, `np.argsort(scores)[::-1]`)."""
+    q, g = l2_normalise(query_features), l2_normalise(gallery_features)
+    return np.stack([np.argsort(g @ feat)[::-1] for feat in q])

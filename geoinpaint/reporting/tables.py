@@ -40,14 +40,14 @@ class Column:
 
 ACCURACY = Column("Accuracy", "correct", True, 2, scale=100.0, full_reference=False)
 BRISQUE_LIVE = Column("BRISQUE (LIVE-SVR)", "brisque_live_svr", False, 2, full_reference=False)
-TABLE_I = (
+IMAGE_QUALITY = (
     Column("PSNR", "psnr", True, 2),
     Column("SSIM", "ssim", True, 4),
     Column("MSE", "mse", False, 2),
     BRISQUE_LIVE,
-    ACCURACY,
 )
-TABLE_I_EXTENDED = (
+"""The paper's image-quality columns, shared by Tables I-III."""
+EVERY_IMAGE_METRIC = (
     Column("PSNR", "psnr", True, 2),
     Column("PSNR (hole)", "psnr_hole", True, 2),
     Column("SSIM", "ssim", True, 4),
@@ -62,11 +62,48 @@ TABLE_I_EXTENDED = (
     Column("FID", "fid", False, 2, set_value=True),
     Column("FID images", "fid_n_images", True, 0, set_value=True, ranked=False),
     Column("KID", "kid", False, 4, set_value=True),
-    ACCURACY,
 )
-TABLES = {"I": TABLE_I, "I_extended": TABLE_I_EXTENDED}
+"""Every image metric of the suite, in the order of the `_extended` tables."""
+
+
+def _task_value(header: str, key: str, decimals: int) -> Column:
+    return Column(header, key, True, decimals, full_reference=False, set_value=True)
+
+
+RETRIEVAL = (
+    _task_value("Recall@1", "recall@1", 2),
+    _task_value("Recall@5", "recall@5", 2),
+    _task_value("Recall@10", "recall@10", 2),
+    _task_value("Recall@top1%", "recall@top1%", 2),
+    _task_value("AP", "ap", 2),
+)
+"""Table II's task columns (percent), set values of the row's record (paper, following LPN)."""
+MIOU = _task_value("mIoU", "miou", 4)
+"""Table III's task column, in [0, 1] as the paper prints it."""
+TABLES = {
+    "I": (*IMAGE_QUALITY, ACCURACY),
+    "I_extended": (*EVERY_IMAGE_METRIC, ACCURACY),
+    "II": (*IMAGE_QUALITY, *RETRIEVAL),
+    "II_extended": (*EVERY_IMAGE_METRIC, *RETRIEVAL),
+    "III": (*IMAGE_QUALITY, MIOU),
+    "III_extended": (*EVERY_IMAGE_METRIC, MIOU),
+}
 _SCENE = "Scene recognition (RSSCN7-style classes) with a fixed classifier as the task network"
-TITLES = {"I": _SCENE, "I_extended": _SCENE + ", every metric"}
+_CROSSVIEW = (
+    "Cross-view geolocation (CVUSA-style ground panoramas against clean aerial images) with a "
+    "fixed LPN-design network as the task network"
+)
+_SEGMENTATION = (
+    "Land-cover segmentation (LoveDA classes) with a fixed HRNet-design network as the task network"
+)
+TITLES = {
+    "I": _SCENE,
+    "I_extended": _SCENE + ", every metric",
+    "II": _CROSSVIEW,
+    "II_extended": _CROSSVIEW + ", every metric",
+    "III": _SEGMENTATION,
+    "III_extended": _SEGMENTATION + ", every metric",
+}
 
 
 def _read_set_record(per_image_csv: Path) -> dict:

@@ -9,17 +9,22 @@ minimises the sum over rings (and views) of the cross-entropy over location ids 
 pair is its own location). Retrieval uses the ring bottleneck features, concatenated and
 L2-normalised.
 
-`lpn` is that network (4 rings by default). `lpn-small` is the same design on ResNet-18
-branches for the CPU embedded default, where a 64x64 input gives a 4x4 map and so 2 rings; it is
-never reported as LPN.
+`lpn` is that network (4 rings by default). `lpn-small` is the same design for the CPU embedded
+default, never reported as LPN: small residual branches (`SmallResNet`: ResNet-18's layout of
+basic blocks, 8 to 64 channels, stride 1 in the last stage, an 8x8 map at 64x64 input) and 2
+rings, with the two views sharing one branch (the `share_weight` option of the LPN /
+University-1652 code). Trained from scratch on a few hundred pairs for a minute, unshared
+branches memorise their own view's images instead of learning what the views have in common
+(docs/fidelity.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet18, resnet50
 
 from geoinpaint.registry import Registry
 from geoinpaint.tasks.classification import MEAN, STD
@@ -27,17 +32,63 @@ from geoinpaint.tasks.classification import MEAN, STD
 GEOLOCATORS: Registry[nn.Module] = Registry("cross-view architecture")
 
 
-def _branch(kind: str) -> tuple[nn.Module, int]:
-    net = resnet50(weights=None) if kind == "resnet50" else resnet18(weights=None)
+def resnet50_branch() -> tuple[nn.Module, int]:
+    """torchvision's ResNet-50 without its head, stride 1 in the last stage (LPN), and its
+    output channels."""
+    from torchvision.models import resnet50  # seconds to import: only when building
+
+    net = resnet50(weights=None)
     # LPN: stride 1 in the last stage keeps a finer map for the square rings (the stride sits in
-    # conv2 of a bottleneck block, conv1 of a basic block).
-    first = net.layer4[0]
-    (first.conv2 if kind == "resnet50" else first.conv1).stride = (1, 1)
-    first.downsample[0].stride = (1, 1)
+    # conv2 of the first bottleneck block and in its downsampling shortcut).
+    net.layer4[0].conv2.stride = (1, 1)
+    net.layer4[0].downsample[0].stride = (1, 1)
     body = nn.Sequential(
         net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3, net.layer4
     )
     return body, net.fc.in_features
+
+
+class BasicBlock(nn.Module):
+    """ResNet's basic block: two 3x3 conv + BN, a 1x1 conv + BN shortcut where the shape changes."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(cout),
+        )
+        self.shortcut = (
+            nn.Identity()
+            if stride == 1 and cin == cout
+            else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.body(x) + self.shortcut(x))
+
+
+class SmallResNet(nn.Sequential):
+    """ResNet-18's layout (stem, four stages of two basic blocks) at a small width, for 32-64 px
+    inputs: a 3x3 stem and 2x2 max-pool (1/2), stages at strides 1, 2, 2 and 1 (LPN's last stride
+    1), so a 64x64 input gives an 8x8 map. Indexable like a torchvision ResNet body: [4] is the
+    first stage."""
+
+    def __init__(self, widths: tuple[int, int, int, int] = (8, 16, 32, 64)):
+        layers: list[nn.Module] = [
+            nn.Conv2d(3, widths[0], 3, 1, 1, bias=False),
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        ]
+        cin = widths[0]
+        for width, stride in zip(widths, (1, 2, 2, 1), strict=True):
+            layers.append(nn.Sequential(BasicBlock(cin, width, stride), BasicBlock(width, width)))
+            cin = width
+        super().__init__(*layers)
+        self.out_channels = widths[-1]
 
 
 def ring_pool(fmap: torch.Tensor, parts: int) -> torch.Tensor:
@@ -78,15 +129,28 @@ class ClassBlock(nn.Module):
 
 
 class LPN(nn.Module):
-    """Two-branch LPN; inputs `(N, 3, H, W) float in [0, 1]`, normalised inside."""
+    """Two-branch LPN; inputs `(N, 3, H, W) float in [0, 1]`, normalised inside.
+
+    Args:
+        num_classes: location ids (training pairs).
+        branch: builds one view's branch, returning it and its output channels.
+        parts: square rings.
+        shared: both views use one branch (one set of weights).
+    """
 
     VIEWS = ("ground", "aerial")
 
-    def __init__(self, num_classes: int, backbone: str = "resnet50", parts: int = 4):
+    def __init__(
+        self,
+        num_classes: int,
+        branch: Callable[[], tuple[nn.Module, int]] = resnet50_branch,
+        parts: int = 4,
+        shared: bool = False,
+    ):
         super().__init__()
         self.parts = parts
-        ground, dim = _branch(backbone)
-        aerial, _ = _branch(backbone)
+        ground, dim = branch()
+        aerial = ground if shared else branch()[0]
         self.branches = nn.ModuleDict({"ground": ground, "aerial": aerial})
         self.heads = nn.ModuleList(ClassBlock(dim, num_classes) for _ in range(parts))
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1))
@@ -111,10 +175,15 @@ class LPN(nn.Module):
 @GEOLOCATORS.register("lpn")
 def build_lpn(num_classes: int, parts: int = 4) -> nn.Module:
     """LPN with ResNet-50 branches (the paper's network)."""
-    return LPN(num_classes, "resnet50", parts)
+    return LPN(num_classes, resnet50_branch, parts)
+
+
+def _small_branch() -> tuple[nn.Module, int]:
+    net = SmallResNet()
+    return net, net.out_channels
 
 
 @GEOLOCATORS.register("lpn-small")
 def build_lpn_small(num_classes: int, parts: int = 2) -> nn.Module:
-    """LPN design on ResNet-18 branches, the CPU variant."""
-    return LPN(num_classes, "resnet18", parts)
+    """LPN design on one shared `SmallResNet` branch, the CPU variant."""
+    return LPN(num_classes, _small_branch, parts, shared=True)

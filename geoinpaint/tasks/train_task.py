@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from torch import nn
 
-from geoinpaint.data.io import read_image
+from geoinpaint.data.io import read_image, read_label_map
 from geoinpaint.data.scenes import load_split, read_manifest
 from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
 from geoinpaint.tasks.classification import CLASSIFIERS
@@ -56,6 +55,16 @@ def dihedral(gen: torch.Generator, *xs: torch.Tensor) -> list[torch.Tensor]:
     return [torch.flip(x, dims=(-1,)) if flip else x for x in out]
 
 
+def relight(gen: torch.Generator, x: torch.Tensor) -> torch.Tensor:
+    """A random exposure per image of `(N, 3, H, W)` in [0, 1]: `gain * x ** gamma` with gain
+    in [0.8, 1.2] and log gamma in [-0.25, 0.25] (the range `data.crossview` relights ground
+    panoramas with): each view of a pair is lit on its own, so matching has to rely on content."""
+    n = x.shape[0]
+    gain = 0.8 + 0.4 * torch.rand(n, 1, 1, 1, generator=gen)
+    gamma = torch.exp(0.25 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1))
+    return (gain * x.clamp_min(1e-4) ** gamma).clamp(0, 1)
+
+
 def _nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
 
@@ -79,7 +88,7 @@ def _segmentation(folder: Path, arch: str, gen: torch.Generator, dev: torch.devi
     images, _, manifest = load_split(folder)
     if "label_map" not in manifest.columns:
         raise ValueError(f"{folder}/manifest.csv has no label_map column: not a segmentation split")
-    maps = np.stack([np.asarray(Image.open(Path(folder) / p)) for p in manifest["label_map"]])
+    maps = np.stack([read_label_map(Path(folder) / p) for p in manifest["label_map"]])
     x_all, y_all = _nchw(images), to_targets(torch.from_numpy(maps))
     model = SEGMENTERS.build(arch).to(dev)
 
@@ -102,8 +111,8 @@ def _crossview(folder: Path, arch: str, gen: torch.Generator, dev: torch.device)
 
     def step(idx: torch.Tensor) -> tuple[torch.Tensor, float]:
         y = idx.to(dev)
-        g_out = model.part_outputs(ground[idx].to(dev), "ground")
-        a_out = model.part_outputs(aerial[idx].to(dev), "aerial")
+        g_out = model.part_outputs(relight(gen, ground[idx]).to(dev), "ground")
+        a_out = model.part_outputs(relight(gen, aerial[idx]).to(dev), "aerial")
         loss = sum(F.cross_entropy(logits, y) for _, logits in g_out + a_out)
         votes = sum(logits for _, logits in g_out)
         return loss, float((votes.argmax(1) == y).sum())

@@ -5,7 +5,9 @@
 # (pyproject.toml pins what the code needs), on a workstation and on a cluster alike.
 import json
 import os
+import re
 
+from geoinpaint.experiments import TASK_OF_TABLE
 from geoinpaint.provenance import config_hash
 
 RUN = config["run_name"]
@@ -14,8 +16,8 @@ RUNS = f"runs/{RUN}"
 LOGS = f"{RUNS}/logs"
 BENCH = f"{RUNS}/benchmarks"
 CONFIG_HASH = config_hash(config)
+# Classical (training-free) methods: rule `inpaint` writes their outputs for every task.
 METHODS = config["methods"]
-ROWS = ["clean", "occluded", *METHODS]
 THREADS = config["threads"]
 # One mask per test image: 7 scene classes for procedural data; for a real dataset, as many
 # masks as it has images (an upper bound on its test split).
@@ -41,13 +43,24 @@ for _kind in ("cloud", "irregular"):
 TESTSET_MASKS = {"classification": "cloud", "segmentation": "irregular", "crossview": "irregular"}
 TESTSET_FILL = {task: OCC[kind]["fill"] for task, kind in TESTSET_MASKS.items()}
 TASKS = tuple(TESTSET_MASKS)
+# What a task's frozen test set carries besides the class label (geoinpaint.data.testset).
+TESTSET_COMPANIONS = {"classification": [], "segmentation": ["label_map"], "crossview": ["aerial"]}
+
+
+def table_rows(task):
+    """The rows of a task's paper table, in table order; each row is scored from
+    `runs/<run>/outputs/<task>/<row>/` (the test set's own images for clean and occluded)."""
+    return ["clean", "occluded", *METHODS]
+
+
+def alternatives(names):
+    """A wildcard constraint matching exactly one of `names`."""
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True)) or "^$"
 
 
 wildcard_constraints:
-    method="|".join(METHODS) or "^$",
-    row="|".join(ROWS),
-    task="|".join(TASKS),
-    maskset="|".join(MASKSETS),
+    task=alternatives(TASKS),
+    maskset=alternatives(MASKSETS),
 
 
 def scenes_command(wildcards):
@@ -74,16 +87,26 @@ def maskset_options(wildcards):
 TESTSET_ROWS = {"clean": "gt", "occluded": "occluded"}
 
 
-def row_images(wildcards):
-    """The output folder a table row is scored on."""
-    if wildcards.row in TESTSET_ROWS:
-        return f"{DATA}/testsets/classification"
-    return f"{RUNS}/outputs/{wildcards.row}"
+def row_images(task, row):
+    """The folder a table row is scored on: the test set (clean, occluded) or a method's outputs."""
+    if row in TESTSET_ROWS:
+        return f"{DATA}/testsets/{task}"
+    return f"{RUNS}/outputs/{task}/{row}"
 
 
-def row_images_dir(wildcards, input):
+def row_images_dir(task, row):
     """The folder with the <id>.png files of a row (see row_images)."""
-    return os.path.join(input.images, TESTSET_ROWS.get(wildcards.row, ""))
+    return os.path.join(row_images(task, row), TESTSET_ROWS.get(row, ""))
+
+
+def metrics_files(task, ext="csv"):
+    """Per-image metrics (`csv`) or set records (`set.json`) of a task's table rows, in order."""
+    return [f"{RUNS}/metrics/{task}/{row}.{ext}" for row in table_rows(task)]
+
+
+def task_option(key):
+    """Input function: `config.tasks.<task>.<key>` of the job's task."""
+    return lambda wildcards: config["tasks"][wildcards.task][key]
 
 
 # Cluster resources (workflow/profiles/slurm). Training asks for a GPU unless the config pins the

@@ -48,6 +48,9 @@ rule testset:
     params:
         fill=lambda wildcards: TESTSET_FILL[wildcards.task],
         column=lambda wildcards: "ground" if wildcards.task == "crossview" else "image",
+        companions=lambda wildcards: " ".join(
+            f"--companion {c}" for c in TESTSET_COMPANIONS[wildcards.task]
+        ),
         seed=config["seed"],
     log:
         f"{LOGS}/testset_{{task}}.log",
@@ -55,4 +58,5 @@ rule testset:
         f"{BENCH}/testset_{{task}}.tsv"
     shell:
         "geoinpaint testset --scenes {input.scenes}/test --masks {input.masks} --out {output}"
-        " --fill {params.fill} --image-column {params.column} --seed {params.seed} > {log} 2>&1"
+        " --fill {params.fill} --image-column {params.column} {params.companions}"
+        " --seed {params.seed} > {log} 2>&1"

@@ -1,11 +1,11 @@
-# Figures like the paper's.
+# Figures like the paper's, and one sanity figure per frozen task network.
 
 
 rule fig6_qualitative:
     localrule: True
     input:
         testset=f"{DATA}/testsets/classification",
-        outputs=expand(f"{RUNS}/outputs/{{method}}", method=METHODS),
+        outputs=expand(f"{RUNS}/outputs/classification/{{method}}", method=METHODS),
     output:
         report(
             "paper_figures/fig6_qualitative_scene_recognition.png",
@@ -75,3 +75,41 @@ rule fig5_datasets:
         f"{BENCH}/fig5_datasets.tsv"
     shell:
         "geoinpaint figure-data --kind datasets {params.args} --out {output} > {log} 2>&1"
+
+
+# What each task's sanity figure shows (geoinpaint.reporting.task_figures) and what it reads:
+# classification and cross-view read the clean and occluded rows' per-image metrics (predicted
+# class; rank and top-5 gallery ids), segmentation runs the frozen segmenter on a few images.
+TASK_FIGURES = {
+    "classification": "paper_figures/task_classification_confusion.png",
+    "crossview": "paper_figures/task_crossview_retrieval.png",
+    "segmentation": "paper_figures/task_segmentation_overlay.png",
+}
+for _task, _figure in TASK_FIGURES.items():
+    _reads_net = _task == "segmentation"
+    _rows = {row: f"{RUNS}/metrics/{_task}/{row}.csv" for row in ("clean", "occluded")}
+
+    rule:
+        name:
+            f"figure_{_task}"
+        localrule: True
+        input:
+            testset=f"{DATA}/testsets/{_task}",
+            **({"task_net": f"{RUNS}/tasks/{_task}.pt"} if _reads_net else _rows),
+        output:
+            report(_figure, caption=f"../report/figure_{_task}.rst", category="Figures"),
+        params:
+            task=_task,
+            sources=(
+                f"--task-net {RUNS}/tasks/{_task}.pt"
+                if _reads_net
+                else " ".join(f"--row {r}={p}" for r, p in _rows.items())
+            ),
+            n=min(config["figures"]["grid_images"], 4),
+        log:
+            f"{LOGS}/figure_{_task}.log",
+        benchmark:
+            f"{BENCH}/figure_{_task}.tsv"
+        shell:
+            "geoinpaint figure-task --task {params.task} --testset {input.testset}"
+            " {params.sources} --n-images {params.n} --device cpu --out {output} > {log} 2>&1"

@@ -1,19 +1,20 @@
-# Frozen task networks, trained on clean training images.
+# Frozen task networks (scene classifier, cross-view geolocator, land-cover segmenter), each
+# trained on its task's clean training split with the options under `tasks.<task>` in the config.
 
 
-rule train_classifier:
+rule train_task:
     input:
-        f"{DATA}/scenes/classification",
+        f"{DATA}/scenes/{{task}}",
     output:
-        model=f"{RUNS}/tasks/classifier.pt",
-        history=f"{RUNS}/tasks/classifier_log.csv",
+        model=f"{RUNS}/tasks/{{task}}.pt",
+        history=f"{RUNS}/tasks/{{task}}_log.csv",
     params:
         # Resumable state lives outside the declared outputs, so a killed job resumes.
-        state=f"{RUNS}/state/classifier.pt",
-        arch=config["tasks"]["classification"]["arch"],
-        epochs=config["tasks"]["classification"]["epochs"],
-        batch=config["tasks"]["classification"]["batch_size"],
-        lr=config["tasks"]["classification"]["lr"],
+        state=f"{RUNS}/state/{{task}}.pt",
+        arch=task_option("arch"),
+        epochs=task_option("epochs"),
+        batch=task_option("batch_size"),
+        lr=task_option("lr"),
         seed=config["seed"],
         device=config["device"],
     threads: THREADS
@@ -24,11 +25,11 @@ rule train_classifier:
         # minutes; a retry after a time-limit kill (--retries) gets more and resumes from state
         runtime=lambda wildcards, attempt: 120 * attempt,
     log:
-        f"{LOGS}/train_classifier.log",
+        f"{LOGS}/train_task_{{task}}.log",
     benchmark:
-        f"{BENCH}/train_classifier.tsv"
+        f"{BENCH}/train_task_{{task}}.tsv"
     shell:
-        "geoinpaint train-task --train {input}/train --out {output.model} --state {params.state}"
-        " --log-csv {output.history} --arch {params.arch} --epochs {params.epochs}"
-        " --batch-size {params.batch} --lr {params.lr} --seed {params.seed}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint train-task --task {wildcards.task} --train {input}/train --out {output.model}"
+        " --state {params.state} --log-csv {output.history} --arch {params.arch}"
+        " --epochs {params.epochs} --batch-size {params.batch} --lr {params.lr}"
+        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
