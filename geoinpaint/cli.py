@@ -252,8 +252,11 @@ def cmd_figure_task(a: argparse.Namespace) -> None:
     elif a.task == "crossview":
         tf.fig_crossview(a.testset, rows, a.out, a.n_images)
     else:
+        from geoinpaint.runtime import limit_threads
+
         if a.task_net is None:
             raise ValueError("the segmentation figure runs the frozen segmenter: give --task-net")
+        limit_threads(a.threads)
         tf.fig_segmentation(a.testset, a.task_net, a.out, a.n_images, a.device)
     log.info("wrote %s", a.out)
 
@@ -445,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--task-net", type=Path, default=None, help="checkpoint (segmentation)")
     s.add_argument("--n-images", type=int, default=4)
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", type=Path, required=True)
     s = verb("figure-data", cmd_figure_data, "data figures: MaskMix/AugMix samples, datasets")
     s.add_argument("--kind", choices=("maskmix", "datasets"), required=True)

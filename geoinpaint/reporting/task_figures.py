@@ -24,6 +24,7 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from geoinpaint.data.testset import load_testset  # noqa: E402
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES  # noqa: E402
 from geoinpaint.reporting.figures import pick_examples, save_figure, show_image  # noqa: E402
+from geoinpaint.runtime import DeviceChoice  # noqa: E402
 
 ROWS = ("clean", "occluded")
 ROW_TITLES = {"clean": "Clean Testing", "occluded": "Occluded Testing"}
@@ -115,14 +116,14 @@ def _labels_rgb(labels: np.ndarray) -> np.ndarray:
 
 
 def fig_segmentation(
-    testset_dir: Path, task_net: Path, out: Path, n_images: int, device: str = "auto"
+    testset_dir: Path, task_net: Path, out: Path, n_images: int, device: DeviceChoice = "auto"
 ) -> None:
     """Per image: clean image, ground truth, prediction on it, occluded input, prediction on it."""
     from geoinpaint.tasks.frozen import FrozenSegmenter  # torch: only this figure needs it
 
     ts = load_testset(testset_dir, verify=False)
     picked = pick_examples(ts.labels, n_images)
-    net = FrozenSegmenter(task_net, device)  # type: ignore[arg-type]
+    net = FrozenSegmenter(task_net, device)
     truth = ts.label_maps()[picked]
     clean, occluded = net.predict(ts.gt[picked]), net.predict(ts.occluded[picked])
     cols = [

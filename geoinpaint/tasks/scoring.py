@@ -17,7 +17,6 @@ columns (test-set order) and set values (written to the row's set record, `<row>
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,6 @@ from geoinpaint.metrics.retrieval import rankings, retrieval_metrics
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES, ConfusionMatrix
 from geoinpaint.runtime import DeviceChoice
 from geoinpaint.tasks.frozen import FrozenClassifier, FrozenGeolocator, FrozenSegmenter
-
-log = logging.getLogger(__name__)
 
 TOP_K = 5  # gallery ids kept per query (the retrieval figure shows them)
 
