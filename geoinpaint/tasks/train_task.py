@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ ARCHITECTURES = {
     "crossview": GEOLOCATORS,
 }
 Step = Callable[[torch.Tensor], tuple[torch.Tensor, float]]
+T = TypeVar("T", torch.Tensor, nn.Module)
 
 
 def class_names_of(manifest: pd.DataFrame) -> list[str]:
@@ -65,6 +66,12 @@ def relight(gen: torch.Generator, x: torch.Tensor) -> torch.Tensor:
     return (gain * x.clamp_min(1e-4) ** gamma).clamp(0, 1)
 
 
+def _on(x: T, dev: torch.device) -> T:
+    """A network or image batch on `dev` in channels-last layout (convolutions train 1.2-1.4x
+    faster so on the CPU; the values are the same, the float summation order is not)."""
+    return x.to(dev, memory_format=torch.channels_last)
+
+
 def _nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
 
@@ -73,12 +80,12 @@ def _classification(folder: Path, arch: str, gen: torch.Generator, dev: torch.de
     images, labels, manifest = load_split(folder)
     x_all, y_all = _nchw(images), torch.from_numpy(labels.copy())
     names = class_names_of(manifest)
-    model = CLASSIFIERS.build(arch, num_classes=len(names)).to(dev)
+    model = _on(CLASSIFIERS.build(arch, num_classes=len(names)), dev)
 
     def step(idx: torch.Tensor) -> tuple[torch.Tensor, float]:
         (x,) = dihedral(gen, x_all[idx])
         y = y_all[idx].to(dev)
-        logits = model(x.to(dev))
+        logits = model(_on(x, dev))
         return F.cross_entropy(logits, y), float((logits.argmax(1) == y).sum())
 
     return model, step, len(x_all), {"num_classes": len(names), "class_names": names}
@@ -90,12 +97,12 @@ def _segmentation(folder: Path, arch: str, gen: torch.Generator, dev: torch.devi
         raise ValueError(f"{folder}/manifest.csv has no label_map column: not a segmentation split")
     maps = np.stack([read_label_map(Path(folder) / p) for p in manifest["label_map"]])
     x_all, y_all = _nchw(images), to_targets(torch.from_numpy(maps))
-    model = SEGMENTERS.build(arch).to(dev)
+    model = _on(SEGMENTERS.build(arch), dev)
 
     def step(idx: torch.Tensor) -> tuple[torch.Tensor, float]:
         x, y = dihedral(gen, x_all[idx], y_all[idx])
         y = y.to(dev)
-        logits = model(x.to(dev))
+        logits = model(_on(x, dev))
         valid = y != IGNORE_INDEX
         pixel_acc = ((logits.argmax(1) == y) & valid).sum(dim=(1, 2)) / valid.sum(dim=(1, 2))
         return F.cross_entropy(logits, y, ignore_index=IGNORE_INDEX), float(pixel_acc.sum())
@@ -107,12 +114,12 @@ def _crossview(folder: Path, arch: str, gen: torch.Generator, dev: torch.device)
     manifest = read_manifest(folder, ("id", "aerial", "ground"))
     ground = _nchw(np.stack([read_image(Path(folder) / p) for p in manifest["ground"]]))
     aerial = _nchw(np.stack([read_image(Path(folder) / p) for p in manifest["aerial"]]))
-    model = GEOLOCATORS.build(arch, num_classes=len(manifest)).to(dev)  # one id per pair
+    model = _on(GEOLOCATORS.build(arch, num_classes=len(manifest)), dev)  # one id per pair
 
     def step(idx: torch.Tensor) -> tuple[torch.Tensor, float]:
         y = idx.to(dev)
-        g_out = model.part_outputs(relight(gen, ground[idx]).to(dev), "ground")
-        a_out = model.part_outputs(relight(gen, aerial[idx]).to(dev), "aerial")
+        g_out = model.part_outputs(_on(relight(gen, ground[idx]), dev), "ground")
+        a_out = model.part_outputs(_on(relight(gen, aerial[idx]), dev), "aerial")
         loss = sum(F.cross_entropy(logits, y) for _, logits in g_out + a_out)
         votes = sum(logits for _, logits in g_out)
         return loss, float((votes.argmax(1) == y).sum())
