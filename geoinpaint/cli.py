@@ -20,7 +20,8 @@ log = logging.getLogger("geoinpaint")
 
 
 def _key_path(text: str) -> tuple[str, Path]:
-    key, sep, path = text.partition("=")
+    # the last "=": keys may contain one (`lambda = 5=metrics.csv`), paths do not
+    key, sep, path = text.rpartition("=")
     if not sep or not key or not path:
         raise argparse.ArgumentTypeError(f"expected KEY=PATH, got {text!r}")
     return key, Path(path)
@@ -121,11 +122,71 @@ def cmd_train_task(a: argparse.Namespace) -> None:
     log.info("saved %s %s network to %s", a.task, a.arch, a.out)
 
 
-def cmd_inpaint(a: argparse.Namespace) -> None:
-    from geoinpaint.evaluation import run_method
+def cmd_train(a: argparse.Namespace) -> None:
+    import json
 
-    run_method(a.method, a.testset, a.out, a.batch_size, a.threads)
-    log.info("inpainted with %s into %s", a.method, a.out)
+    from geoinpaint.training.run import train_method
+
+    train_method(
+        a.method,
+        a.task,
+        a.train,
+        a.masks,
+        a.task_net,
+        json.loads(a.options),
+        a.out,
+        a.state,
+        a.log_csv,
+        a.samples,
+        a.seed,
+        a.device,
+        a.threads,
+        a.train_images,
+    )
+    log.info("saved %s (%s) to %s", a.method, a.task, a.out)
+
+
+def cmd_inpaint(a: argparse.Namespace) -> None:
+    from geoinpaint.evaluation import inpaint_folder, run_method
+    from geoinpaint.runtime import limit_threads
+
+    if len(a.out) != len(a.method) or a.checkpoint and len(a.checkpoint) != len(a.method):
+        raise ValueError(
+            f"give one --out (and one --checkpoint, if any) per --method: got {len(a.method)} "
+            f"methods, {len(a.out)} outputs and {len(a.checkpoint or [])} checkpoints"
+        )
+    limit_threads(a.threads)
+    checkpoints = a.checkpoint or [None] * len(a.method)
+    for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
+        options = {"checkpoint": checkpoint, "device": a.device} if checkpoint else {}
+        if a.testset is not None:
+            run_method(method, a.testset, out, a.batch_size, **options)
+            log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
+            continue
+        if a.masks is None:
+            raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
+        n = inpaint_folder(method, a.images, a.masks, out, a.batch_size, **options)
+        log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
+
+
+def cmd_runtime(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from geoinpaint.runtime import limit_threads
+    from geoinpaint.timing import inference_times
+
+    limit_threads(a.threads)
+    frames = [inference_times(a.method, a.checkpoint, a.sizes, a.device, a.repeats)]
+    if a.paper_architecture:
+        frames.append(
+            inference_times(
+                a.method, None, a.sizes, a.device, a.repeats, options={"encoder": "resnet34"}
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(a.out, index=False)
+    print(df.to_string(index=False))
 
 
 def _task_summary(task: str, df: pd.DataFrame, record: dict) -> str:
@@ -207,6 +268,14 @@ def cmd_figure(a: argparse.Namespace) -> None:
     from geoinpaint.reporting.figures import qualitative_grid
 
     qualitative_grid(a.testset, dict(a.method), a.out, a.n_images)
+    log.info("wrote %s", a.out)
+
+
+def cmd_figure_lambda(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting.figures import lambda_tradeoff
+
+    points = {float(k): p for k, p in a.point}
+    print(lambda_tradeoff(points, a.out).to_string(index=False))
     log.info("wrote %s", a.out)
 
 
@@ -348,12 +417,65 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--threads", type=int, default=None, help="CPU threads (fixes reduction order)")
 
-    s = verb("inpaint", cmd_inpaint, "inpaint a frozen test set with a registered method")
-    s.add_argument("--method", required=True, help="registered method name")
-    s.add_argument("--testset", type=Path, required=True)
-    s.add_argument("--out", type=Path, required=True, help="folder for composited <id>.png outputs")
+    s = verb("train", cmd_train, "train an inpainting method on a task's training split")
+    s.add_argument("--method", required=True, help="registered method that must be trained")
+    s.add_argument("--task", choices=TASKS, default="classification")
+    s.add_argument("--train", type=Path, required=True, help="training split folder")
+    s.add_argument("--masks", type=Path, required=True, help="frozen seed masks, one per image")
+    s.add_argument("--task-net", type=Path, default=None, help="frozen task network (task loss)")
+    s.add_argument("--options", default="{}", help="the method's options as JSON")
+    s.add_argument("--out", type=Path, required=True, help="final checkpoint (.pt)")
+    s.add_argument("--state", type=Path, required=True, help="resumable training state (.pt)")
+    s.add_argument("--log-csv", type=Path, default=None, help="per-epoch log")
+    s.add_argument("--samples", type=Path, default=None, help="folder for per-epoch sample grids")
+    s.add_argument(
+        "--train-images", type=int, default=0, help="use this many images, evenly spaced (0 = all)"
+    )
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    s.add_argument("--threads", type=int, default=None, help="CPU threads (fixes reduction order)")
+
+    s = verb(
+        "inpaint",
+        cmd_inpaint,
+        "inpaint a frozen test set, or a folder of images with masks, with a registered method",
+    )
+    s.add_argument(
+        "--method",
+        action="append",
+        required=True,
+        help="registered method name (repeatable, each with its --out and --checkpoint)",
+    )
+    source = s.add_mutually_exclusive_group(required=True)
+    source.add_argument("--testset", type=Path, help="a frozen test set (geoinpaint testset)")
+    source.add_argument("--images", type=Path, help="a folder of occluded images (.png, .jpg)")
+    s.add_argument("--masks", type=Path, help="with --images: <name>.png per image, 255 = hole")
+    s.add_argument("--checkpoint", type=Path, action="append", help="a trained method's checkpoint")
+    s.add_argument(
+        "--out",
+        type=Path,
+        action="append",
+        required=True,
+        help="folder for the composited <id>.png outputs of the matching --method",
+    )
     s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--threads", type=int, default=1)
+
+    s = verb("runtime", cmd_runtime, "per-image inference time of a method (paper Sec. IV-M)")
+    s.add_argument("--method", required=True, help="registered method name")
+    s.add_argument("--checkpoint", type=Path, default=None, help="a trained method's checkpoint")
+    s.add_argument("--sizes", type=int, nargs="+", default=[256, 512], help="image sides")
+    s.add_argument("--repeats", type=int, default=10, help="timed calls per size")
+    s.add_argument(
+        "--paper-architecture",
+        action="store_true",
+        help="also time the paper's ResNet-34 generator (untrained: speed does not depend on "
+        "the weights)",
+    )
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", type=Path, required=True, help="CSV, one row per size")
 
     s = verb("evaluate", cmd_evaluate, "per-image metrics of a folder of outputs")
     s.add_argument("--task", choices=TASKS, default="classification")
@@ -449,6 +571,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-images", type=int, default=4)
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", type=Path, required=True)
+    s = verb(
+        "figure-lambda",
+        cmd_figure_lambda,
+        "Table IV's trade-off: task score and image quality against the task-loss weight",
+    )
+    s.add_argument(
+        "--point",
+        type=_key_path,
+        action="append",
+        required=True,
+        help="LAMBDA=per-image metrics CSV of the model trained with that lambda",
+    )
     s.add_argument("--out", type=Path, required=True)
     s = verb("figure-data", cmd_figure_data, "data figures: MaskMix/AugMix samples, datasets")
     s.add_argument("--kind", choices=("maskmix", "datasets"), required=True)

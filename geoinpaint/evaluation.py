@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from geoinpaint.data.io import read_image, to_uint8, write_image
+from geoinpaint.data.io import read_image, read_mask, to_uint8, write_image
 from geoinpaint.data.testset import TestSet, load_testset
 from geoinpaint.registry import build_method
-from geoinpaint.runtime import DeviceChoice, limit_threads, resolve_device
+from geoinpaint.runtime import DeviceChoice, resolve_device
 
 log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def composite(pred: np.ndarray, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -24,26 +27,86 @@ def composite(pred: np.ndarray, images: np.ndarray, masks: np.ndarray) -> np.nda
     return pred * m + images * (1 - m)
 
 
-def run_method(
-    method: str, testset_dir: Path, out_dir: Path, batch_size: int = 16, threads: int = 1
+MODEL_RECORD = "model.json"
+"""Written beside a trained method's outputs: the method, its provenance and the notes a table
+must carry (e.g. a loss left out for a missing weights file); `evaluate` copies it into the
+set record."""
+
+
+def _inpaint_batches(model: Any, images: np.ndarray, masks: np.ndarray, name: str, batch: int):
+    for i in tqdm(range(0, len(images), batch), desc=f"inpaint {name}", unit="batch"):
+        sl = slice(i, i + batch)
+        pred = model.inpaint(images[sl], masks[sl])
+        if pred.shape != images[sl].shape:
+            raise ValueError(f"method {name!r} returned {pred.shape}, expected {images[sl].shape}")
+        yield sl, composite(pred, images[sl], masks[sl])
+
+
+def write_model_record(model: Any, name: str, out_dir: Path) -> None:
+    """`model.json` in `out_dir` for a method that carries provenance (trained methods)."""
+    if not hasattr(model, "notes"):
+        return
+    record = {"method": name, "provenance": model.provenance, "notes": model.notes()}
+    (Path(out_dir) / MODEL_RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def inpaint_testset(
+    model: Any, name: str, testset_dir: Path, out_dir: Path, batch: int = 16
 ) -> None:
-    """Inpaint every image of a frozen test set with `method`; save composited 8-bit PNGs."""
+    """Inpaint every image of a frozen test set with a built method; save composited PNGs."""
     ts = load_testset(testset_dir)
-    model = build_method(method)
-    limit_threads(threads)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for i in tqdm(range(0, len(ts.ids), batch_size), desc=f"inpaint {method}", unit="batch"):
-        sl = slice(i, i + batch_size)
-        pred = model.inpaint(ts.occluded[sl], ts.masks[sl])
-        if pred.shape != ts.occluded[sl].shape:
-            raise ValueError(
-                f"method {method!r} returned {pred.shape}, expected {ts.occluded[sl].shape}"
-            )
-        for name, img in zip(
-            ts.ids[sl], composite(pred, ts.occluded[sl], ts.masks[sl]), strict=True
-        ):
-            write_image(out_dir / f"{name}.png", img)
+    for sl, images in _inpaint_batches(model, ts.occluded, ts.masks, name, batch):
+        for rec_id, img in zip(ts.ids[sl], images, strict=True):
+            write_image(out_dir / f"{rec_id}.png", img)
+    write_model_record(model, name, out_dir)
+
+
+def run_method(
+    method: str, testset_dir: Path, out_dir: Path, batch_size: int = 16, **options: Any
+) -> None:
+    """Build `method` (with `options`, e.g. a trained method's `checkpoint`) and inpaint a
+    frozen test set with it."""
+    inpaint_testset(build_method(method, **options), method, testset_dir, out_dir, batch_size)
+
+
+def inpaint_folder(
+    method: str,
+    images_dir: Path,
+    masks_dir: Path,
+    out_dir: Path,
+    batch_size: int = 16,
+    **options: Any,
+) -> int:
+    """Repair a user's occluded images: `<name>.png/.jpg` in `images_dir` with a binary mask
+    `<name>.png` (255 = hole) of the same size in `masks_dir`; writes composited
+    `<name>.png` into `out_dir` and returns how many. Images are processed in batches of one
+    size."""
+    images_dir, masks_dir, out_dir = Path(images_dir), Path(masks_dir), Path(out_dir)
+    files = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise FileNotFoundError(f"{images_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    model = build_method(method, **options)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    for f in files:
+        image = read_image(f)
+        mask_path = masks_dir / f"{f.stem}.png"
+        if not mask_path.is_file():
+            raise FileNotFoundError(f"{mask_path}: no mask for {f}")
+        groups.setdefault(image.shape, []).append(
+            (f.stem, image, read_mask(mask_path, image.shape[:2]))
+        )
+    for items in groups.values():
+        names = [n for n, _, _ in items]
+        images = np.stack([i for _, i, _ in items])
+        masks = np.stack([m for _, _, m in items])
+        for sl, done in _inpaint_batches(model, images, masks, method, batch_size):
+            for name, img in zip(names[sl], done, strict=True):
+                write_image(out_dir / f"{name}.png", img)
+    write_model_record(model, method, out_dir)
+    return len(files)
 
 
 def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
@@ -113,6 +176,9 @@ def evaluate_folders(
             "unavailable": {**scores.unavailable, **task_scores.unavailable},
             "weights": scores.weights,
         }
+        model_record = Path(folder) / MODEL_RECORD
+        if model_record.is_file():
+            record["model"] = json.loads(model_record.read_text())
         results.append((df, record))
     return results
 

@@ -63,9 +63,12 @@ def _fmt(value: Any) -> str:
 
 
 def base_options(config: dict[str, Any], task: str) -> dict[str, Any]:
-    """The options every coarse-to-fine model of `task` starts from."""
+    """The options every coarse-to-fine model of `task` starts from: `inpainting.options`, the
+    task's lambda, and the MaskMix / AugMix settings of `occlusion`."""
     inp = config["inpainting"]
-    return {**inp["options"], "lambda_task": inp["lambda_task"][task]}
+    occlusion = config.get("occlusion", {})
+    augment = {k: occlusion[k] for k in ("maskmix", "augmix") if k in occlusion}
+    return {**inp["options"], **augment, "lambda_task": inp["lambda_task"][task]}
 
 
 def effective(row: Row, config: dict[str, Any]) -> dict[str, Any]:
@@ -89,9 +92,15 @@ def training_key(row: Row, config: dict[str, Any], perceptual_available: bool) -
     return "_".join([method] + [f"{k}-{_fmt(v)}" for k, v in sorted(opts.items())])
 
 
-def training_options(row: Row, config: dict[str, Any]) -> dict[str, Any]:
-    """Every option of the row's training run (base options with the row's overrides)."""
-    return {**base_options(config, row.task), **dict(row.overrides)}
+def training_options(
+    row: Row, config: dict[str, Any], perceptual_available: bool = True
+) -> dict[str, Any]:
+    """Every option of the row's training run (base options with the row's overrides; without
+    the LPIPS-VGG trunk alpha1 stays at its base value, as the run is shared)."""
+    overrides = dict(row.overrides)
+    if not perceptual_available:
+        overrides.pop("alpha1", None)
+    return {**base_options(config, row.task), **overrides}
 
 
 def _row(table: str, label: str, method: str, task: str = "classification", **kw: Any) -> Row:
@@ -153,3 +162,82 @@ def all_rows(config: dict[str, Any]) -> list[Row]:
     """Every model row of every table."""
     tables: Iterable[str] = (*TASK_OF_TABLE, *ABLATION_TABLES)
     return [row for table in tables for row in table_rows(config, table)]
+
+
+def tables(config: dict[str, Any]) -> list[str]:
+    """The model tables a config asks for: I-III (if it trains any method), then its ablations."""
+    inp = config["inpainting"]
+    main = list(TASK_OF_TABLE) if inp["methods"] else []
+    return main + [t for t in ABLATION_TABLES if t in inp["ablations"]["tables"]]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A trained model's outputs on a task's test set: one folder, one row of one or more tables.
+
+    Attributes:
+        task: the geoscience task.
+        key: folder name (`variant_key`).
+        method: registered method that inpaints (e.g. `coarse-only`).
+        run: training run it reads (`training_key`).
+    """
+
+    task: str
+    key: str
+    method: str
+    run: str
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One training of a coarse-to-fine model.
+
+    Attributes:
+        task: whose training split, masks and frozen task network it uses.
+        key: file name of its checkpoint (`training_key`).
+        method: registered method that is trained.
+        options: every option of the model (`training_options`).
+    """
+
+    task: str
+    key: str
+    method: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every table row that a trained model produces, with its outputs and training run."""
+
+    rows: dict[str, list[tuple[Row, Variant]]]
+    variants: dict[tuple[str, str], Variant]
+    runs: dict[tuple[str, str], TrainingRun]
+
+    def task_variants(self, task: str) -> list[Variant]:
+        """A task's variants, in the order their tables first list them."""
+        return [v for (t, _), v in self.variants.items() if t == task]
+
+
+def plan(config: dict[str, Any], perceptual_available: bool) -> Plan:
+    """The rows of every requested table, the output folders they read and the training runs
+    behind them (rows with the same model share one run)."""
+    rows: dict[str, list[tuple[Row, Variant]]] = {}
+    variants: dict[tuple[str, str], Variant] = {}
+    runs: dict[tuple[str, str], TrainingRun] = {}
+    for table in tables(config):
+        rows[table] = []
+        for row in table_rows(config, table):
+            run_key = training_key(row, config, perceptual_available)
+            variant = Variant(row.task, variant_key(row, config), row.method, run_key)
+            variants.setdefault((row.task, variant.key), variant)
+            runs.setdefault(
+                (row.task, run_key),
+                TrainingRun(
+                    row.task,
+                    run_key,
+                    TRAINED_AS.get(row.method, row.method),
+                    training_options(row, config, perceptual_available),
+                ),
+            )
+            rows[table].append((row, variant))
+    return Plan(rows, variants, runs)

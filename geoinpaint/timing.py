@@ -35,9 +35,17 @@ def inference_times(
     device: str = "auto",
     repeats: int = 10,
     warmup: int = 2,
+    options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Seconds per image of `method` at each side in `sizes`; one row per size."""
-    options = {"checkpoint": checkpoint, "device": device} if checkpoint else {}
+    """Seconds per image of `method` at each side in `sizes`; one row per size.
+
+    A trained method is timed from its `checkpoint`, or untrained, built from `options` (the
+    speed does not depend on the weights; the row's `weights` column says which).
+    """
+    trained = checkpoint is not None
+    options = {"checkpoint": checkpoint} if trained else dict(options or {})
+    if trained or options:
+        options["device"] = device
     model = build_method(method, **options)
     rows = []
     rng = np.random.default_rng(0)
@@ -59,6 +67,7 @@ def inference_times(
                 "repeats": repeats,
                 "device": device_name(getattr(model, "device", None)),
                 "architecture": getattr(getattr(model, "cfg", None), "encoder", "n/a"),
+                "weights": f"trained ({Path(checkpoint).name})" if trained else "untrained",
             }
         )
     return pd.DataFrame(rows)

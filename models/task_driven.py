@@ -318,6 +318,8 @@ class TaskDrivenInpainter:
             self.generator = CoarseToFine(self.cfg.encoder, self.cfg.skips, self.cfg.refine_conv)
             self.generator.load_state_dict(ckpt["generator"])
             self.provenance = dict(ckpt["provenance"])
+            digest = sha256_of(Path(checkpoint))[:12]
+            self.provenance["checkpoint"] = f"{Path(checkpoint).name} (sha256 {digest})"
         self.generator.to(self.device).eval()
 
     def _initialise(self) -> None:
@@ -394,6 +396,17 @@ class TaskDrivenInpainter:
         history = engine.run(routine, len(data))
         self.generator.eval()
         return history
+
+    def notes(self) -> list[str]:
+        """What a results table must say about this model (sizes and missing weights)."""
+        out = []
+        if self.cfg.encoder != "resnet34":
+            out.append(f"generator encoders are {self.cfg.encoder} (CPU variant), not ResNet-34")
+        for key in ("init", "perceptual_loss"):
+            value = self.provenance.get(key, "")
+            if value.startswith(("random: ", "not used")):
+                out.append(f"{key.replace('_', ' ')}: {value}")
+        return out
 
     def save(self, path: Path, meta: dict[str, Any] | None = None) -> None:
         """Write the generator and its config (loads with `weights_only=True`)."""

@@ -25,6 +25,7 @@ def test_method_fills_holes_without_reading_the_occluder(name, testset64):
     other = np.where(ts.masks[:4, ..., None] == 1, 0.0, ts.occluded[:4]).astype(np.float32)
     assert np.allclose(method.inpaint(other, ts.masks[:4]), pred, atol=1 / 255)
 
+
 TRAINING_FREE = [n for n in available_methods() if not needs_training(n)]
 
 

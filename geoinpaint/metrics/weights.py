@@ -24,8 +24,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +82,9 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
     ),
 )
 BY_NAME = {w.name: w for w in WEIGHT_FILES}  # the registry every function below reads
+PERCEPTUAL_TRUNK = "vgg16-397923af.pth"
+"""The LPIPS-VGG trunk: without it the coarse-to-fine models train without their perceptual
+loss, so alpha1 has no effect (and the workflow shares their training runs)."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,22 @@ BUNDLED_FILES: tuple[BundledFile, ...] = (
 
 
 def checkpoints_dir() -> Path:
-    """`torch.hub.get_dir()/checkpoints`: honours `$TORCH_HOME` at call time."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    """`torch.hub.get_dir()/checkpoints`: honours `$TORCH_HOME` at call time.
+
+    Found without importing torch (the Snakefile asks, and torch costs seconds to import) by
+    torch's documented rule: `$TORCH_HOME/hub`, else `$XDG_CACHE_HOME/torch/hub`, else
+    `~/.cache/torch/hub`; a test checks it against `torch.hub.get_dir()`.
+    """
+    torch_home = os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch"
+    )
+    return Path(os.path.expanduser(torch_home)) / "hub" / "checkpoints"
+
+
+def present(name: str) -> bool:
+    """Whether file `name` is in the hub cache, without verifying it (cheap, for planning jobs;
+    every consumer still verifies it with `require`)."""
+    return (checkpoints_dir() / BY_NAME[name].name).is_file()
 
 
 def sha256_of(path: Path) -> str:
@@ -140,6 +155,8 @@ def sha256_of(path: Path) -> str:
 
 def _check_brisque_svm(path: Path) -> str:
     """piq's SVR file must hold (sv_coef, support vectors) over the 36 BRISQUE features."""
+    import torch
+
     try:
         coef, sv = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unreadable file is simply not the model
@@ -260,6 +277,8 @@ def install_from(folder: Path) -> list[str]:
 
 def download(names: list[str] | None = None) -> list[str]:
     """Download missing or bad files into the hub cache (needs internet), verifying each."""
+    import torch
+
     dest = checkpoints_dir()
     dest.mkdir(parents=True, exist_ok=True)
     done = []

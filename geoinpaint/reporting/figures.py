@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from geoinpaint.data.io import read_image  # noqa: E402
 from geoinpaint.data.testset import load_testset  # noqa: E402
@@ -67,3 +68,36 @@ def qualitative_grid(testset_dir: Path, methods: dict[str, Path], out: Path, n_i
                 ax.set_title(cols[c], fontsize=8)
         axes[r, 0].set_ylabel(str(ts.manifest["class_name"].iloc[k]), fontsize=7)
     save_figure(fig, out)
+
+
+def lambda_tradeoff(points: dict[float, Path], out: Path) -> pd.DataFrame:
+    """Task score and image quality of the Table IV models against the task-loss weight lambda.
+
+    Args:
+        points: lambda -> per-image metrics CSV of that model (`geoinpaint evaluate`).
+        out: PNG to write.
+
+    Returns:
+        One row per lambda: accuracy (%), PSNR, SSIM, each with its standard error over images.
+    """
+    rows = []
+    for lam, path in sorted(points.items()):
+        df = pd.read_csv(path)
+        row: dict[str, float] = {"lambda": lam}
+        for name, col, scale in (("accuracy", "correct", 100.0), ("psnr", "psnr", 1.0)):
+            values = df[col].astype(float) * scale
+            row[name], row[f"{name}_se"] = values.mean(), values.sem()
+        row["ssim"], row["ssim_se"] = df["ssim"].mean(), df["ssim"].sem()
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    panels = (("accuracy", "Accuracy (%)"), ("psnr", "PSNR (dB)"), ("ssim", "SSIM"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.8))
+    for ax, (key, label) in zip(axes, panels, strict=True):
+        ax.errorbar(summary["lambda"], summary[key], yerr=summary[f"{key}_se"], marker="o")
+        ax.set_xlabel("task-loss weight $\\lambda$")
+        ax.set_ylabel(label)
+        ax.set_xticks(summary["lambda"])
+        ax.grid(alpha=0.3)
+    fig.suptitle("Table IV: task score and image quality against $\\lambda$ (mean ± s.e.)")
+    save_figure(fig, out)
+    return summary

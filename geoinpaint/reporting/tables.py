@@ -80,13 +80,16 @@ RETRIEVAL = (
 """Table II's task columns (percent), set values of the row's record (paper, following LPN)."""
 MIOU = _task_value("mIoU", "miou", 4)
 """Table III's task column, in [0, 1] as the paper prints it."""
+PAPER_COLUMNS = (*IMAGE_QUALITY, ACCURACY)
+"""Table I's columns, which the ablation tables IV-VIII and Section H repeat."""
 TABLES = {
-    "I": (*IMAGE_QUALITY, ACCURACY),
+    "I": PAPER_COLUMNS,
     "I_extended": (*EVERY_IMAGE_METRIC, ACCURACY),
     "II": (*IMAGE_QUALITY, *RETRIEVAL),
     "II_extended": (*EVERY_IMAGE_METRIC, *RETRIEVAL),
     "III": (*IMAGE_QUALITY, MIOU),
     "III_extended": (*EVERY_IMAGE_METRIC, MIOU),
+    **{table: PAPER_COLUMNS for table in ("IV", "V", "VI", "VII", "VIII", "H")},
 }
 _SCENE = "Scene recognition (RSSCN7-style classes) with a fixed classifier as the task network"
 _CROSSVIEW = (
@@ -103,6 +106,14 @@ TITLES = {
     "II_extended": _CROSSVIEW + ", every metric",
     "III": _SEGMENTATION,
     "III_extended": _SEGMENTATION + ", every metric",
+    "IV": "The Proposed model on scene recognition with different task-loss weights lambda",
+    "V": "The Proposed model on scene recognition with different loss weights alpha1 (LPIPS) "
+    "and alpha2 (GAN)",
+    "VI": "The Proposed model on scene recognition with different PatchGAN depths d_c and d_r "
+    "(output sizes in parentheses)",
+    "VII": "The Proposed model on scene recognition with different discriminators {D_c, D_r}",
+    "VIII": "The Proposed model on scene recognition with MaskMix or AugMix",
+    "H": "Coarse-only vs coarse-to-fine reconstruction of the Proposed model on scene recognition",
 }
 
 
@@ -160,16 +171,26 @@ def build_table(
                 notes.append(f"{col.header}: {why.replace('; ', ', ')}")
         rec["n_images"] = len(per_image)
         rec["notes"] = "; ".join(notes)
+        model = record.get("model", {})
+        rec["model_notes"] = "; ".join(n.replace("; ", ", ") for n in model.get("notes", []))
+        rec["model_provenance"] = "; ".join(
+            f"{k}: {v}" for k, v in sorted(model.get("provenance", {}).items())
+        )
         rec["weights"] = ";".join(f"{f}:{h[:12]}" for f, h in record.get("weights", {}).items())
         records.append({**rec, **provenance})
     return pd.DataFrame(records)
 
 
+def _split_notes(notes: object) -> list[str]:
+    """A CSV cell of notes joined by `; ` as a list (empty cells read back as NaN)."""
+    if not isinstance(notes, str) or not notes:
+        return []
+    return notes.split("; ")
+
+
 def _reasons(notes: object) -> dict[str, str]:
     """A CSV row's `notes` as header -> reason (entries `header: reason`, joined by `; `)."""
-    if not isinstance(notes, str) or not notes:
-        return {}
-    return dict(entry.split(": ", 1) for entry in notes.split("; ") if ": " in entry)
+    return dict(entry.split(": ", 1) for entry in _split_notes(notes) if ": " in entry)
 
 
 def _best(df: pd.DataFrame, col: Column) -> float | None:
@@ -214,6 +235,14 @@ def _footnotes(df: pd.DataFrame, table: str) -> list[str]:
         which = "" if len(methods) == n_rows else f" ({', '.join(methods)})"
         empty = df.loc[df["method"].isin(methods), header].isna().all()
         notes.append(f"{'n/a' if empty else 'Note'}: {header}{which}: {reason}.")
+    model_notes: dict[str, list[str]] = {}
+    for _, rec in df.iterrows():
+        for note in _split_notes(rec.get("model_notes")):
+            model_notes.setdefault(note, []).append(str(rec["method"]))
+    trained = int((df["model_provenance"].fillna("") != "").sum())
+    for note, methods in model_notes.items():
+        which = "every trained model" if len(methods) == trained else ", ".join(methods)
+        notes.append(f"Model ({which}): {note}.")
     arrows = ", ".join(
         f"{c.header} {'higher' if c.higher_is_better else 'lower'} is better"
         for c in TABLES[table]

@@ -62,8 +62,13 @@ def _images_and_targets(task: str, folder: Path) -> tuple[np.ndarray, np.ndarray
     raise ValueError(f"unknown task {task!r}, expected classification, segmentation or crossview")
 
 
-def load_train_set(task: str, split_dir: Path, maskset_dir: Path) -> InpaintingTrainSet:
+def load_train_set(
+    task: str, split_dir: Path, maskset_dir: Path, limit: int = 0
+) -> InpaintingTrainSet:
     """Load a task's training split and its frozen seed masks (at least one per image).
+
+    `limit` > 0 keeps that many images, evenly spaced through the split (splits are written
+    class by class, so every class keeps its share), each with its own seed mask; for CPU runs.
 
     Raises:
         DatasetError: a folder is missing or malformed, too few masks, or sizes differ.
@@ -82,4 +87,8 @@ def load_train_set(task: str, split_dir: Path, maskset_dir: Path) -> InpaintingT
             f"masks in {maskset_dir} are {masks.shape[2]}x{masks.shape[1]}, the images in "
             f"{split_dir} are {images.shape[2]}x{images.shape[1]}"
         )
-    return InpaintingTrainSet(task, images, masks, targets)
+    keep = np.arange(len(images))
+    if 0 < limit < len(images):
+        keep = np.linspace(0, len(images) - 1, limit).round().astype(int)
+    # Cross-view targets stay the pair's row in the full split: the task network's location id.
+    return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])

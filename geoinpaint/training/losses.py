@@ -18,10 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from geoinpaint.metrics.weights import require, require_bundled
+from geoinpaint.metrics.weights import PERCEPTUAL_TRUNK, require, require_bundled
 
 GanLoss = Literal["bce", "lsgan"]
-PERCEPTUAL_TRUNK = "vgg16-397923af.pth"
 
 
 def l1(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

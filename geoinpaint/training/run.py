@@ -28,6 +28,7 @@ def train_method(
     seed: int = 0,
     device: DeviceChoice = "auto",
     threads: int | None = None,
+    train_images: int = 0,
 ) -> None:
     """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
 
@@ -40,12 +41,16 @@ def train_method(
         options: the method's options (config `inpainting.options` and a row's overrides).
         out: final checkpoint, written once training has finished.
         state: resumable training state, outside any workflow output.
+        train_images: train on this many images of the split, evenly spaced (0 = all).
     """
     if not needs_training(method):
         raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
     seed_everything(seed, threads)
     model = build_method(method, device=device, **options)
-    data = load_train_set(task, Path(train_dir), Path(maskset_dir))
+    data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
     model.fit(data, task_net, TrainRun(Path(state), log_csv, samples_dir, seed, device))
-    model.save(Path(out), meta={"task": task, "seed": seed, "options": options})
+    model.save(
+        Path(out),
+        meta={"task": task, "seed": seed, "options": options, "train_images": len(data)},
+    )

@@ -25,10 +25,10 @@ rule masks:
     output:
         directory(f"{DATA}/masks/{{maskset}}"),
     params:
-        options=maskset_options,
-        n=N_TEST,
+        options=maskset_param("options"),
+        n=maskset_param("n"),
         size=config["data"]["image_size"],
-        seed=config["seed"],
+        seed=maskset_param("seed"),
     log:
         f"{LOGS}/masks_{{maskset}}.log",
     benchmark:

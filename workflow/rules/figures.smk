@@ -1,29 +1,102 @@
 # Figures like the paper's, and one sanity figure per frozen task network.
 
 
-rule fig6_qualitative:
+# Qualitative grids like the paper's Fig. 6 (scene recognition), 7 (cross-view) and 8
+# (segmentation): occluded input, each method of the task's table, ground truth.
+QUALITATIVE_FIGURES = {
+    "classification": ("fig6_qualitative_scene_recognition", "fig6_qualitative"),
+    "crossview": ("fig7_qualitative_crossview", "fig7_qualitative"),
+    "segmentation": ("fig8_qualitative_segmentation", "fig8_qualitative"),
+}
+for _task, (_figure, _caption) in QUALITATIVE_FIGURES.items():
+    _columns = {m: m for m in METHODS} | {
+        label: v.key for label, v in model_rows(TABLE_OF_TASK[_task])
+    }
+
+    rule:
+        name:
+            _caption
+        localrule: True
+        input:
+            testset=f"{DATA}/testsets/{_task}",
+            outputs=[f"{RUNS}/outputs/{_task}/{row}" for row in _columns.values()],
+        output:
+            report(
+                f"paper_figures/{_figure}.png",
+                caption=f"../report/{_caption}.rst",
+                category="Figures",
+            ),
+        params:
+            methods=" ".join(
+                shlex.quote(f"--method={label}={RUNS}/outputs/{_task}/{row}")
+                for label, row in _columns.items()
+            ),
+            n=config["figures"]["grid_images"],
+        log:
+            f"{LOGS}/{_caption}.log",
+        benchmark:
+            f"{BENCH}/{_caption}.tsv"
+        shell:
+            "geoinpaint figure --testset {input.testset} {params.methods} --out {output}"
+            " --n-images {params.n} > {log} 2>&1"
+
+
+# Fig. 9: the coarse and refined reconstructions of one trained model (the paper shows
+# Proposed_b's; Section H's coarse-only rows are the Proposed model's coarse output, so this
+# shows the Proposed model's), composited like every output.
+rule fig9_coarse_refined:
     localrule: True
     input:
         testset=f"{DATA}/testsets/classification",
-        outputs=expand(f"{RUNS}/outputs/classification/{{method}}", method=METHODS),
+        coarse=f"{RUNS}/outputs/classification/coarse-only",
+        refined=f"{RUNS}/outputs/classification/proposed",
     output:
         report(
-            "paper_figures/fig6_qualitative_scene_recognition.png",
-            caption="../report/fig6_qualitative.rst",
+            "paper_figures/fig9_coarse_refined.png",
+            caption="../report/fig9_coarse_refined.rst",
             category="Figures",
         ),
     params:
-        methods=lambda wildcards, input: " ".join(
-            f"--method {m}={p}" for m, p in zip(METHODS, input.outputs, strict=True)
-        ),
         n=config["figures"]["grid_images"],
     log:
-        f"{LOGS}/fig6_qualitative.log",
+        f"{LOGS}/fig9_coarse_refined.log",
     benchmark:
-        f"{BENCH}/fig6_qualitative.tsv"
+        f"{BENCH}/fig9_coarse_refined.tsv"
     shell:
-        "geoinpaint figure --testset {input.testset} {params.methods} --out {output}"
-        " --n-images {params.n} > {log} 2>&1"
+        "geoinpaint figure --testset {input.testset} --method 'R_coarse={input.coarse}'"
+        " --method 'R_refined={input.refined}' --out {output} --n-images {params.n} > {log} 2>&1"
+
+
+# The lambda trade-off behind Table IV: task score and image quality against lambda.
+LAMBDA_POINTS = [
+    (value, variant.key)
+    for value, (_, variant) in zip(
+        config["inpainting"]["ablations"]["lambda"], PLAN.rows.get("IV", []), strict=False
+    )
+]
+
+
+rule fig_lambda_tradeoff:
+    localrule: True
+    input:
+        [f"{RUNS}/metrics/classification/{key}.csv" for _, key in LAMBDA_POINTS],
+    output:
+        report(
+            "paper_figures/lambda_tradeoff.png",
+            caption="../report/lambda_tradeoff.rst",
+            category="Figures",
+        ),
+    params:
+        points=" ".join(
+            f"--point {value:g}={RUNS}/metrics/classification/{key}.csv"
+            for value, key in LAMBDA_POINTS
+        ),
+    log:
+        f"{LOGS}/fig_lambda_tradeoff.log",
+    benchmark:
+        f"{BENCH}/fig_lambda_tradeoff.tsv"
+    shell:
+        "geoinpaint figure-lambda {params.points} --out {output} > {log} 2>&1"
 
 
 rule fig4_maskmix_augmix:
