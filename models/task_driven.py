@@ -308,18 +308,21 @@ class TaskDrivenInpainter:
         self.name, self.cfg = name, cfg
         self.output: Output = OUTPUTS.get(name, "refined")
         self.device = resolve_device(device)
-        self.generator = CoarseToFine(cfg.encoder, cfg.skips, cfg.refine_conv)
         self.provenance: dict[str, str] = {}
+        ckpt = None
         if checkpoint is not None:
             ckpt = load_checkpoint(checkpoint)
             if ckpt.get("family") != "task-driven":
                 raise ValueError(f"{checkpoint} is not a task-driven coarse-to-fine checkpoint")
             self.cfg = make_config(ckpt["config"])
-            self.generator = CoarseToFine(self.cfg.encoder, self.cfg.skips, self.cfg.refine_conv)
-            self.generator.load_state_dict(ckpt["generator"])
-            self.provenance = dict(ckpt["provenance"])
             digest = sha256_of(Path(checkpoint))[:12]
-            self.provenance["checkpoint"] = f"{Path(checkpoint).name} (sha256 {digest})"
+            self.provenance = {
+                **ckpt["provenance"],
+                "checkpoint": f"{Path(checkpoint).name} (sha256 {digest})",
+            }
+        self.generator = CoarseToFine(self.cfg.encoder, self.cfg.skips, self.cfg.refine_conv)
+        if ckpt is not None:
+            self.generator.load_state_dict(ckpt["generator"])
         self.generator.to(self.device).eval()
 
     def _initialise(self) -> None:

@@ -30,7 +30,8 @@ def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smo
     assert not missing, f"flag these outputs with report(...) and a caption: {missing}"
     for path in produced:
         entry = results[path]
-        assert re.search(r"\b(Table|Fig\.) ", entry["caption"]), f"{path}: caption names no paper"
+        named = re.search(r"\b(Table|Fig\.|Sec\.) ", entry["caption"])
+        assert named, f"{path}: the caption names no paper table, figure or section"
         assert entry["data_uri"].startswith("data:"), f"{path} is not embedded"
     assert "Table I</strong>" in results["results/table_I.csv"]["caption"]
     fig6 = "paper_figures/fig6_qualitative_scene_recognition.png"

@@ -8,15 +8,14 @@ import pandas as pd
 import pytest
 
 from geoinpaint.metrics.weights import BY_NAME, problem
-from geoinpaint.provenance import TIME_FIELDS
 from workflow_run import run_ok, snakemake, workflow_copy
 
 ALEX = "alexnet-owt-7be5be79.pth"
 
 
-def check_table_i(where: Path, methods: list[str]) -> pd.DataFrame:
+def check_table_i(where: Path, methods: list[str], trained: list[str]) -> pd.DataFrame:
     table = pd.read_csv(where / "results" / "table_I.csv").set_index("method")
-    assert list(table.index) == ["Clean Testing", "Occluded Testing", *methods]
+    assert list(table.index) == ["Clean Testing", "Occluded Testing", *methods, *trained]
     assert table.loc["Clean Testing", "Accuracy"] > table.loc["Occluded Testing", "Accuracy"]
     for m in methods:
         assert table.loc[m, "PSNR"] > table.loc["Occluded Testing", "PSNR"]
@@ -31,16 +30,33 @@ def check_table_i(where: Path, methods: list[str]) -> pd.DataFrame:
         assert "pt_inception-2015-12-05-6726825d.pth" in notes and ALEX in notes
         assert "n/a" in (where / "results" / "table_I_extended.md").read_text()
     assert all((where / "results" / f"table_I.{ext}").is_file() for ext in ("md", "tex"))
-    figures = ("fig6_qualitative_scene_recognition", "fig4_fig10_maskmix_augmix", "fig5_datasets")
-    for fig in (*figures, *TASK_FIGURES):
+    for fig in (*PAPER_FIGURES, *TASK_FIGURES):
         assert (where / "paper_figures" / f"{fig}.png").stat().st_size > 0
     maskmix = pd.read_csv(where / "results" / "maskmix_stats.csv")
     assert maskmix["binary"].all() and (maskmix["iou_with_seed"] < 1).mean() > 0.7
-    for maskset in ("cloud", "irregular", "concentrated_10", "concentrated_25", "concentrated_77"):
+    for maskset in MASKSETS:
         assert list((where / "data").glob(f"*/masks/{maskset}/manifest.csv")), maskset
     return table
 
 
+MASKSETS = (
+    "cloud",
+    "irregular",
+    "concentrated_10",
+    "concentrated_25",
+    "concentrated_77",
+    "train_cloud",
+    "train_irregular",
+)
+PAPER_FIGURES = (
+    "fig4_fig10_maskmix_augmix",
+    "fig5_datasets",
+    "fig6_qualitative_scene_recognition",
+    "fig7_qualitative_crossview",
+    "fig8_qualitative_segmentation",
+    "fig9_coarse_refined",
+    "lambda_tradeoff",
+)
 TASK_FIGURES = (
     "task_classification_confusion",
     "task_crossview_retrieval",
@@ -55,19 +71,25 @@ TASK_COLUMNS = {
 QUALITY = ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)"]
 
 
-def check_task_tables(where: Path, methods: list[str], score: dict[str, str]) -> dict:
+def check_task_tables(
+    where: Path, methods: list[str], trained: list[str], score: dict[str, str]
+) -> dict:
     """Tables I-III: the paper's columns and rows, the frozen network hurt by occlusion (its
-    `score` column), every method above the occluded input's PSNR; returns the tables."""
+    `score` column), every method above the occluded input's PSNR, each trained row traced to its
+    checkpoint and its CPU generator named; returns the tables."""
     tables = {}
     for table, columns in TASK_COLUMNS.items():
         t = pd.read_csv(where / "results" / f"table_{table}.csv").set_index("method")
-        assert list(t.index) == ["Clean Testing", "Occluded Testing", *methods], table
+        assert list(t.index) == ["Clean Testing", "Occluded Testing", *methods, *trained], table
         assert list(t.columns[: len(QUALITY) + len(columns)]) == QUALITY + columns, table
         assert t[columns].notna().all().all(), f"table {table}: {t['notes'].tolist()}"
         clean, occluded = t.loc["Clean Testing"], t.loc["Occluded Testing"]
         assert clean[score[table]] > occluded[score[table]], (table, t[columns])
-        for m in methods:
+        for m in (*methods, *trained):
             assert t.loc[m, "PSNR"] > occluded["PSNR"], (table, m)
+        for m in trained:
+            assert "checkpoint: " in t.loc[m, "model_provenance"], (table, m)
+            assert "resnet-small (CPU variant)" in t.loc[m, "model_notes"], (table, m)
         ext = list(pd.read_csv(where / "results" / f"table_{table}_extended.csv").columns)
         assert ext[ext.index("KID") + 1 :][: len(columns)] == columns, table
         for ext_ in ("md", "tex"):
@@ -92,35 +114,60 @@ def test_config_typo_fails_before_any_job_naming_the_key(tmp_path):
 METHODS = ["telea", "navier-stokes", "biharmonic"]
 # The task score that must drop under occlusion, per table (the least noisy one for Table II).
 SCORE = {"I": "Accuracy", "II": "AP", "III": "mIoU"}
+ABLATIONS = ("IV", "V", "VI", "VII", "VIII", "H")
+RESULTS = [
+    *(f"table_{t}{v}.csv" for t in TASK_COLUMNS for v in ("", "_extended")),
+    *(f"table_{t}.csv" for t in ABLATIONS),
+    "maskmix_stats.csv",
+    "runtime.csv",
+]
+
+
+def check_ablation_tables(where: Path) -> dict[str, pd.DataFrame]:
+    """Tables IV-VIII and H: the paper's columns, every value computed, one row per setting."""
+    tables = {}
+    for name in ABLATIONS:
+        t = pd.read_csv(where / "results" / f"table_{name}.csv").set_index("method")
+        assert list(t.columns[:5]) == [*QUALITY, "Accuracy"], name
+        assert t[[*QUALITY, "Accuracy"]].notna().all().all(), (name, t["notes"].tolist())
+        tables[name] = t
+    return tables
 
 
 @pytest.mark.slow
-def test_smoke_workflow_is_complete_deterministic_and_idempotent(smoke_run, tmp_path):
+def test_smoke_workflow_is_complete_and_idempotent(smoke_run):
+    """Determinism (same config and seed twice, same CSVs) is checked against the same
+    workflow run through SLURM: tests/test_slurm.py."""
     a = smoke_run
-    b = workflow_copy(tmp_path / "b")
-    run_ok(b, "--configfile", "config/smoke.yaml")
-    table = check_table_i(a, METHODS)
-    check_task_tables(a, METHODS, SCORE)
+    table = check_table_i(a, METHODS, ["Proposed"])
+    check_task_tables(a, METHODS, ["Proposed"], SCORE)
+    ablations = check_ablation_tables(a)
+    # one-value grids: each ablation row is the Proposed model of Table I, scored once
+    for name, t in ablations.items():
+        expected = table.loc["Proposed", "Accuracy"]
+        assert (t["Accuracy"] == expected).all(), name
+    assert list(ablations["H"].index) == ["Coarse-only", "Coarse-to-fine"]
     assert (table["n_images"] == 28).all()
     for col in ("config_hash", "seed", "git_commit", "versions"):
         assert table[col].notna().all()
-    results = sorted(p.name for p in (a / "results").glob("*.csv"))
-    assert len(results) == 7  # tables I-III, their extended versions, MaskMix statistics
-    for name in results:
-        csv_a = pd.read_csv(a / "results" / name)
-        csv_b = pd.read_csv(b / "results" / name)
-        drop = [c for c in TIME_FIELDS if c in csv_a.columns]
-        pd.testing.assert_frame_equal(csv_a.drop(columns=drop), csv_b.drop(columns=drop))
+    assert sorted(p.name for p in (a / "results").glob("*.csv")) == sorted(RESULTS)
+    runtime = pd.read_csv(a / "results" / "runtime.csv")
+    assert list(runtime["size"]) == [32, 64] and (runtime["seconds_per_image"] > 0).all()
     again = run_ok(a, "--configfile", "config/smoke.yaml")
     assert "Nothing to be done" in again
+
+
+TRAINED = ["Proposed_b", "Proposed-", "Proposed"]
 
 
 @pytest.mark.slow
 def test_embedded_default_workflow_reproduces_the_pattern_of_tables_i_to_iii(tmp_path):
     where = workflow_copy(tmp_path)
     run_ok(where)
-    check_table_i(where, METHODS)
-    tables = check_task_tables(where, METHODS, SCORE)
+    check_table_i(where, METHODS, TRAINED)
+    tables = check_task_tables(where, METHODS, TRAINED, SCORE)
+    ablations = check_ablation_tables(where)
+    assert len(ablations["V"]) == 9 and len(ablations["IV"]) == 4
     clean = {t: tables[t].loc["Clean Testing"] for t in tables}
     occluded = {t: tables[t].loc["Occluded Testing"] for t in tables}
     # well above chance (7 classes; a gallery of 210 aerial images; 7 LoveDA classes)
