@@ -142,6 +142,7 @@ def cmd_train(a: argparse.Namespace) -> None:
         a.device,
         a.threads,
         a.train_images,
+        a.save_every_s,
     )
     log.info("saved %s (%s) to %s", a.method, a.task, a.out)
 
@@ -430,6 +431,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--samples", type=Path, default=None, help="folder for per-epoch sample grids")
     s.add_argument(
         "--train-images", type=int, default=0, help="use this many images, evenly spaced (0 = all)"
+    )
+    s.add_argument(
+        "--save-every-s",
+        type=float,
+        default=600.0,
+        help="also save the resumable state within an epoch after this many seconds",
     )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")

@@ -6,7 +6,9 @@ import pytest
 
 from geoinpaint.experiments import (
     all_rows,
+    plan,
     table_rows,
+    tables,
     training_key,
     training_options,
     variant_key,
@@ -86,3 +88,45 @@ def test_the_whole_classification_grid_needs_fourteen_training_runs():
 def test_unknown_table_is_an_error():
     with pytest.raises(ValueError, match="IX"):
         table_rows(CONFIG, "IX")
+
+
+def with_ablations(names: list[str]) -> dict:
+    """CONFIG asking for the ablation tables `names` (a copy: CONFIG is left as it is)."""
+    inpainting = {**CONFIG["inpainting"], "ablations": {**CONFIG["inpainting"]["ablations"]}}
+    inpainting["ablations"]["tables"] = names
+    return {**CONFIG, "inpainting": inpainting}
+
+
+def test_plan_shares_runs_and_lists_every_tables_outputs():
+    config = with_ablations(["IV", "V", "VI", "VII", "VIII", "H"])
+    with_lp, without = plan(config, True), plan(config, False)
+    assert list(with_lp.rows) == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "H"]
+    classification = [r for r in with_lp.runs.values() if r.task == "classification"]
+    # 18 for scene recognition (see above), 12 when alpha1 cannot matter; 3 for each other task
+    assert len(classification) == 18 and len(without.runs) == 12 + 2 * 3
+    # coarse-only reads the Proposed run; each run's options are what it trains with
+    coarse = with_lp.variants[("classification", "coarse-only")]
+    assert (coarse.method, coarse.run) == ("coarse-only", "proposed")
+    run = without.runs[("classification", "proposed_alpha2-5")]
+    assert run.method == "proposed" and run.options["alpha2"] == 5.0
+    assert run.options["alpha1"] == 1.0, "without LPIPS the shared run keeps the base alpha1"
+    assert with_lp.runs[("crossview", "proposed")].options["lambda_task"] == 1.2
+    assert [v.key for v in with_lp.task_variants("segmentation")] == [
+        "proposed_b",
+        "proposed-",
+        "proposed",
+    ]
+
+
+def test_no_trained_methods_and_no_ablations_plan_no_training():
+    config = with_ablations([])
+    config["inpainting"]["methods"] = []
+    empty = plan(config, True)
+    assert empty.rows == {} and empty.runs == {} and tables(config) == []
+
+
+def test_base_options_carry_the_configs_maskmix_and_augmix_settings():
+    config = {**CONFIG, "occlusion": {"maskmix": {"threshold": 0.4}, "augmix": {"width": 2}}}
+    (row,) = [r for r in table_rows(config, "I") if r.method == "proposed"]
+    options = training_options(row, config)
+    assert options["maskmix"] == {"threshold": 0.4} and options["augmix"] == {"width": 2}

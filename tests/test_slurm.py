@@ -33,9 +33,9 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\
 TASKS = ("classification", "crossview", "segmentation")
 CLUSTER_RULES = {  # everything else is a localrule
     "train_task",
-    "inpaint",
     "train_inpainting",
     "runtime",
+    *(f"inpaint_{task}" for task in TASKS),
     *(f"inpaint_trained_{task}" for task in TASKS),
     *(f"evaluate_{task}" for task in TASKS),
 }

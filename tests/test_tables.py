@@ -159,3 +159,29 @@ def test_table_iii_miou_comes_from_the_set_record_and_an_undefined_one_is_na(tmp
     md = to_markdown(t, "III")
     assert "| Clean Testing | - | - | - | n/a | 0.6123 |" in md
     assert f"n/a: mIoU (Occluded Testing): {why}." in md
+
+
+def test_ablation_table_rows_carry_their_models_notes_and_provenance(tmp_path):
+    record = {
+        "n_images": 2,
+        "unavailable": {},
+        "weights": {},
+        "model": {
+            "method": "proposed",
+            "notes": ["perceptual loss: not used, alpha1 has no effect: needs vgg16-397923af.pth"],
+            "provenance": {"checkpoint": "proposed.pt (sha256 0123456789ab)", "init": "random"},
+        },
+    }
+    rows = {
+        "lambda = 0": _metrics(tmp_path, "l0", 20.0, [True, False], record),
+        "lambda = 5": _metrics(tmp_path, "l5", 19.0, [True, True], record),
+    }
+    df = build_table("IV", rows, PROV)
+    assert list(df["method"]) == ["lambda = 0", "lambda = 5"]
+    assert list(df.columns[1:6]) == ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)", "Accuracy"]
+    assert df["model_provenance"].str.contains("checkpoint: proposed.pt").all()
+    md = to_markdown(df, "IV")
+    assert "# Table IV: The Proposed model on scene recognition" in md
+    # ties are bold in every tied row
+    assert "| lambda = 5 | 19.00 | **0.6000** | **20.00** | **30.00** | **100.00** |" in md
+    assert "Model (every trained model): perceptual loss: not used, alpha1 has no effect" in md

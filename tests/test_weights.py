@@ -5,6 +5,7 @@ import hashlib
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torchvision
@@ -96,3 +97,25 @@ def test_brisque_svm_file_without_published_checksum_is_checked_by_content(torch
     torch_home.mkdir(parents=True)
     (torch_home / "brisque_svm_weights.pt").write_bytes(b"garbage")
     assert "not a torch file" in problem(weights.BY_NAME["brisque_svm_weights.pt"])
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"TORCH_HOME": "/opt/torch"}, {"XDG_CACHE_HOME": "/xdg"}, {"TORCH_HOME": "~/th"}],
+)
+def test_hub_cache_found_without_torch_is_torchs_own(env, monkeypatch, tmp_path):
+    import torch
+
+    for key in ("TORCH_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert weights.checkpoints_dir() == Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def test_present_only_looks_for_the_file(torch_home):
+    assert not weights.present(weights.PERCEPTUAL_TRUNK)
+    torch_home.mkdir(parents=True)
+    (torch_home / weights.PERCEPTUAL_TRUNK).write_bytes(b"not verified here")
+    assert weights.present(weights.PERCEPTUAL_TRUNK)
+    assert problem(BY_NAME[weights.PERCEPTUAL_TRUNK]), "require() still verifies it"

@@ -29,6 +29,7 @@ def train_method(
     device: DeviceChoice = "auto",
     threads: int | None = None,
     train_images: int = 0,
+    save_every_s: float = 600.0,
 ) -> None:
     """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
 
@@ -42,6 +43,7 @@ def train_method(
         out: final checkpoint, written once training has finished.
         state: resumable training state, outside any workflow output.
         train_images: train on this many images of the split, evenly spaced (0 = all).
+        save_every_s: also save the state within an epoch after this many seconds.
     """
     if not needs_training(method):
         raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
@@ -49,7 +51,7 @@ def train_method(
     model = build_method(method, device=device, **options)
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
-    model.fit(data, task_net, TrainRun(Path(state), log_csv, samples_dir, seed, device))
+    model.fit(data, task_net, TrainRun(Path(state), log_csv, samples_dir, seed, device, save_every_s))
     model.save(
         Path(out),
         meta={"task": task, "seed": seed, "options": options, "train_images": len(data)},

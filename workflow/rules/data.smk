@@ -6,18 +6,14 @@ rule synth:
     output:
         directory(f"{DATA}/scenes/{{task}}"),
     params:
-        size=config["data"]["image_size"],
-        train=config["data"]["train_per_class"],
-        test=config["data"]["test_per_class"],
-        seed=config["seed"],
+        # procedural scenes, or for scene recognition a real dataset (data.source) imported
+        command=scenes_command,
     log:
         f"{LOGS}/synth_{{task}}.log",
     benchmark:
         f"{BENCH}/synth_{{task}}.tsv"
     shell:
-        "geoinpaint synth --task {wildcards.task} --out {output} --size {params.size}"
-        " --train-per-class {params.train} --test-per-class {params.test}"
-        " --seed {params.seed} > {log} 2>&1"
+        "{params.command} --out {output} > {log} 2>&1"
 
 
 rule masks:

@@ -1,23 +1,25 @@
-# Inpaint each task's frozen test set with each classical method, then score every table row of
-# every task per image. Trained methods add their own rule writing `{RUNS}/outputs/{task}/{method}`
-# (the `method` wildcard of `inpaint` only matches the classical methods of the config).
+# Inpaint each task's frozen test set with the classical (training-free) methods, one job per
+# task (one process: starting Python and its libraries costs more than these methods' work),
+# then score every table row of every task per image. Trained methods are inpainted by
+# `inpaint_trained_<task>` (train.smk).
+for _task in TASKS:
 
-
-rule inpaint:
-    input:
-        f"{DATA}/testsets/{{task}}",
-    output:
-        directory(f"{RUNS}/outputs/{{task}}/{{method}}"),
-    wildcard_constraints:
-        method=alternatives(METHODS),
-    threads: THREADS
-    log:
-        f"{LOGS}/inpaint_{{task}}_{{method}}.log",
-    benchmark:
-        f"{BENCH}/inpaint_{{task}}_{{method}}.tsv"
-    shell:
-        "geoinpaint inpaint --method {wildcards.method} --testset {input} --out {output}"
-        " --threads {threads} > {log} 2>&1"
+    rule:
+        name:
+            f"inpaint_{_task}"
+        input:
+            f"{DATA}/testsets/{_task}",
+        output:
+            [directory(f"{RUNS}/outputs/{_task}/{m}") for m in METHODS],
+        params:
+            methods=" ".join(f"--method {m} --out {RUNS}/outputs/{_task}/{m}" for m in METHODS),
+        threads: THREADS
+        log:
+            f"{LOGS}/inpaint_{_task}.log",
+        benchmark:
+            f"{BENCH}/inpaint_{_task}.tsv"
+        shell:
+            "geoinpaint inpaint --testset {input} {params.methods} --threads {threads} > {log} 2>&1"
 
 
 # One job per task scores every row of its table: the test set, torch and the frozen network
