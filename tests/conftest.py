@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,14 +50,49 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "torch" / "hub" / "checkpoints"
 
 
+# End-to-end workflow runs (workflow copy in a temporary folder, Snakemake arguments), started
+# in the background as soon as the session knows a selected test needs them.
+BACKGROUND_RUNS = {
+    "smoke_run": ("--configfile", "config/smoke.yaml"),
+    "embedded_run": (),
+}
+RUNS = pytest.StashKey[dict]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from workflow_run import BackgroundRun, workflow_copy  # imports this module: not at the top
+
+    wanted = {
+        name
+        for item in session.items
+        for name in getattr(item, "fixturenames", ())
+        if name in BACKGROUND_RUNS
+    }
+    session.config.stash[RUNS] = {
+        name: BackgroundRun(
+            workflow_copy(Path(tempfile.mkdtemp(prefix=f"geoinpaint-{name}-"))),
+            *BACKGROUND_RUNS[name],
+        )
+        for name in sorted(wanted)
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for run in session.config.stash.get(RUNS, {}).values():
+        run.stop()
+        shutil.rmtree(run.where, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def smoke_run(request: pytest.FixtureRequest) -> Path:
     """A local run of the smoke workflow (config/smoke.yaml), shared by the end-to-end tests.
 
     Tests may read it and run Snakemake in it again, but must not change its results.
     """
-    from workflow_run import run_ok, workflow_copy  # imports this module: not at the top
+    return request.config.stash[RUNS]["smoke_run"].result()
 
-    where = workflow_copy(tmp_path_factory.mktemp("smoke_local"))
-    run_ok(where, "--configfile", "config/smoke.yaml")
-    return where
+
+@pytest.fixture(scope="session")
+def embedded_run(request: pytest.FixtureRequest) -> Path:
+    """A local run of the embedded default (config/config.yaml), as `snakemake --cores all`."""
+    return request.config.stash[RUNS]["embedded_run"].result()

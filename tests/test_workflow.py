@@ -169,9 +169,8 @@ TRAINED = ["Proposed_b", "Proposed-", "Proposed"]
 
 
 @pytest.mark.slow
-def test_embedded_default_workflow_reproduces_the_pattern_of_tables_i_to_iii(tmp_path):
-    where = workflow_copy(tmp_path)
-    run_ok(where)
+def test_embedded_default_workflow_reproduces_the_pattern_of_tables_i_to_iii(embedded_run):
+    where = embedded_run
     check_table_i(where, METHODS, TRAINED)
     tables = check_task_tables(where, METHODS, TRAINED, SCORE)
     ablations = check_ablation_tables(where)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import REPO
@@ -52,3 +54,48 @@ def run_ok(where: Path, *args: str, **kwargs) -> str:
     proc = snakemake(where, *args, **kwargs)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
+
+
+class BackgroundRun:
+    """A workflow run started at once in its own process group and awaited when a test needs it.
+
+    The end-to-end runs are long and largely single-threaded jobs (and SLURM tests mostly wait):
+    started when collection finishes, they overlap with the rest of the session instead of
+    following it. `result()` fails the calling test if the run failed or overran `timeout`.
+    """
+
+    def __init__(self, where: Path, *args: str, timeout: int = 2400):
+        self.where = where
+        self.output = where / "snakemake.out"
+        cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+        with self.output.open("w") as sink:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=where,
+                env=ENV,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.deadline = time.monotonic() + timeout
+
+    def result(self) -> Path:
+        """Wait for the run; its folder when it succeeded."""
+        try:
+            code = self.proc.wait(timeout=max(1.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"workflow run in {self.where} overran its time limit") from None
+        assert code == 0, self.output.read_text()[-6000:]
+        return self.where
+
+    def stop(self) -> None:
+        """Stop the run and every job it started, if it still runs."""
+        if self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
