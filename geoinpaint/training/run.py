@@ -51,7 +51,8 @@ def train_method(
     model = build_method(method, device=device, **options)
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
-    model.fit(data, task_net, TrainRun(Path(state), log_csv, samples_dir, seed, device, save_every_s))
+    run = TrainRun(Path(state), log_csv, samples_dir, seed, device, save_every_s)
+    model.fit(data, task_net, run)
     model.save(
         Path(out),
         meta={"task": task, "seed": seed, "options": options, "train_images": len(data)},
