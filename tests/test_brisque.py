@@ -5,7 +5,6 @@ import piq
 import pytest
 import skimage
 import torch
-from brisque import BRISQUE
 from skimage import data
 
 from geoinpaint.metrics.full_reference import to_tensor
@@ -15,15 +14,8 @@ from geoinpaint.metrics.no_reference import (
     live_svr_features,
     live_svr_model,
 )
+from geoinpaint.metrics.references import PackageBrisque
 from geoinpaint.metrics.weights import WeightsUnavailable
-
-
-class PackageBrisque(BRISQUE):
-    """The `brisque` package (0.2.0) with its NumPy >= 2 failure worked around: its AGGD fit
-    returns 1-element arrays, which `float()` in `scale_features` refuses under NumPy 2.4."""
-
-    def scale_features(self, features):
-        return super().scale_features([np.asarray(f).item() for f in features])
 
 
 def _images():
