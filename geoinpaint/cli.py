@@ -148,7 +148,9 @@ def cmd_train(a: argparse.Namespace) -> None:
 
 
 def cmd_inpaint(a: argparse.Namespace) -> None:
-    from geoinpaint.evaluation import inpaint_folder, run_method
+    from geoinpaint.data.testset import load_testset
+    from geoinpaint.evaluation import inpaint_folder, inpaint_testset
+    from geoinpaint.registry import build_method
     from geoinpaint.runtime import limit_threads
 
     if len(a.out) != len(a.method) or a.checkpoint and len(a.checkpoint) != len(a.method):
@@ -156,16 +158,17 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
             f"give one --out (and one --checkpoint, if any) per --method: got {len(a.method)} "
             f"methods, {len(a.out)} outputs and {len(a.checkpoint or [])} checkpoints"
         )
+    if a.images is not None and a.masks is None:
+        raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
     limit_threads(a.threads)
+    testset = load_testset(a.testset) if a.testset is not None else None
     checkpoints = a.checkpoint or [None] * len(a.method)
     for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
         options = {"checkpoint": checkpoint, "device": a.device} if checkpoint else {}
-        if a.testset is not None:
-            run_method(method, a.testset, out, a.batch_size, **options)
+        if testset is not None:
+            inpaint_testset(build_method(method, **options), method, testset, out, a.batch_size)
             log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
             continue
-        if a.masks is None:
-            raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
         n = inpaint_folder(method, a.images, a.masks, out, a.batch_size, **options)
         log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
 

@@ -50,25 +50,15 @@ def write_model_record(model: Any, name: str, out_dir: Path) -> None:
     (Path(out_dir) / MODEL_RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
-def inpaint_testset(
-    model: Any, name: str, testset_dir: Path, out_dir: Path, batch: int = 16
-) -> None:
-    """Inpaint every image of a frozen test set with a built method; save composited PNGs."""
-    ts = load_testset(testset_dir)
+def inpaint_testset(model: Any, name: str, ts: TestSet, out_dir: Path, batch: int = 16) -> None:
+    """Inpaint every image of a loaded frozen test set with a built method; save composited
+    PNGs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for sl, images in _inpaint_batches(model, ts.occluded, ts.masks, name, batch):
         for rec_id, img in zip(ts.ids[sl], images, strict=True):
             write_image(out_dir / f"{rec_id}.png", img)
     write_model_record(model, name, out_dir)
-
-
-def run_method(
-    method: str, testset_dir: Path, out_dir: Path, batch_size: int = 16, **options: Any
-) -> None:
-    """Build `method` (with `options`, e.g. a trained method's `checkpoint`) and inpaint a
-    frozen test set with it."""
-    inpaint_testset(build_method(method, **options), method, testset_dir, out_dir, batch_size)
 
 
 def inpaint_folder(
