@@ -165,11 +165,12 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
     checkpoints = a.checkpoint or [None] * len(a.method)
     for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
         options = {"checkpoint": checkpoint, "device": a.device} if checkpoint else {}
+        model = build_method(method, **options)
         if testset is not None:
-            inpaint_testset(build_method(method, **options), method, testset, out, a.batch_size)
+            inpaint_testset(model, method, testset, out, a.batch_size)
             log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
             continue
-        n = inpaint_folder(method, a.images, a.masks, out, a.batch_size, **options)
+        n = inpaint_folder(model, method, a.images, a.masks, out, a.batch_size)
         log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
 
 

@@ -14,7 +14,6 @@ from tqdm import tqdm
 
 from geoinpaint.data.io import read_image, read_mask, to_uint8, write_image
 from geoinpaint.data.testset import TestSet, load_testset
-from geoinpaint.registry import build_method
 from geoinpaint.runtime import DeviceChoice, resolve_device
 
 log = logging.getLogger(__name__)
@@ -62,22 +61,16 @@ def inpaint_testset(model: Any, name: str, ts: TestSet, out_dir: Path, batch: in
 
 
 def inpaint_folder(
-    method: str,
-    images_dir: Path,
-    masks_dir: Path,
-    out_dir: Path,
-    batch_size: int = 16,
-    **options: Any,
+    model: Any, name: str, images_dir: Path, masks_dir: Path, out_dir: Path, batch: int = 16
 ) -> int:
-    """Repair a user's occluded images: `<name>.png/.jpg` in `images_dir` with a binary mask
-    `<name>.png` (255 = hole) of the same size in `masks_dir`; writes composited
-    `<name>.png` into `out_dir` and returns how many. Images are processed in batches of one
-    size."""
+    """Repair a user's occluded images with a built method: `<stem>.png/.jpg` in `images_dir`
+    with a binary mask `<stem>.png` (255 = hole) of the same size in `masks_dir`; writes
+    composited `<stem>.png` into `out_dir` and returns how many. Images are processed in batches
+    of one size."""
     images_dir, masks_dir, out_dir = Path(images_dir), Path(masks_dir), Path(out_dir)
     files = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise FileNotFoundError(f"{images_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
-    model = build_method(method, **options)
     out_dir.mkdir(parents=True, exist_ok=True)
     groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for f in files:
@@ -89,13 +82,13 @@ def inpaint_folder(
             (f.stem, image, read_mask(mask_path, image.shape[:2]))
         )
     for items in groups.values():
-        names = [n for n, _, _ in items]
+        stems = [n for n, _, _ in items]
         images = np.stack([i for _, i, _ in items])
         masks = np.stack([m for _, _, m in items])
-        for sl, done in _inpaint_batches(model, images, masks, method, batch_size):
-            for name, img in zip(names[sl], done, strict=True):
-                write_image(out_dir / f"{name}.png", img)
-    write_model_record(model, method, out_dir)
+        for sl, done in _inpaint_batches(model, images, masks, name, batch):
+            for stem, img in zip(stems[sl], done, strict=True):
+                write_image(out_dir / f"{stem}.png", img)
+    write_model_record(model, name, out_dir)
     return len(files)
 
 
