@@ -62,7 +62,10 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
         "vgg16-397923af.pth",
         "https://download.pytorch.org/models/vgg16-397923af.pth",
         "397923af",
-        ("LPIPS (VGG) perceptual loss of the coarse-to-fine models",),
+        (
+            "LPIPS (VGG) perceptual loss of the coarse-to-fine models",
+            "VGG16 perceptual, style and consistency losses of several deep baselines",
+        ),
         "torchvision (VGG16_Weights.IMAGENET1K_V1), loaded by lpips",
     ),
     WeightFile(
@@ -71,6 +74,13 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
         "b627a593",
         ("ImageNet initialisation of the coarse-to-fine generators' ResNet-34 encoders",),
         "torchvision (ResNet34_Weights.IMAGENET1K_V1)",
+    ),
+    WeightFile(
+        "vgg19-dcbb9e9d.pth",
+        "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        "dcbb9e9d",
+        ("VGG19 perceptual, style and feature losses of IGLL and several deep baselines",),
+        "torchvision (VGG19_Weights.IMAGENET1K_V1)",
     ),
     WeightFile(
         "brisque_svm_weights.pt",

@@ -1,0 +1,89 @@
+"""A method's cost: parameters, FLOPs and MACs per image (IGLL's Table 3).
+
+Two conventions, both reported:
+- `gflops`: `torch.utils.flop_counter.FlopCounterMode` on one image, FLOPs = 2 x multiply-adds
+  of every convolution, transposed convolution, linear layer and matrix product (attention
+  included);
+- `gmacs_thop`: the `thop` package's `profile` (0.1.1), multiply-adds of convolutions,
+  normalisation and a few other layer types, attention matrix products left out: the convention
+  of IGLL's Table 3 (it reproduces that table's HAN row, 114.737 G at 256x256).
+Parameters count every `nn.Parameter` of the inference networks (frozen ones too, buffers not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from typing import Any
+
+import torch
+from torch import nn
+
+from geoinpaint.methods.base import TrainableMethod
+
+log = logging.getLogger(__name__)
+
+
+class _Forward(nn.Module):
+    """The method's inference networks behind one `forward(images, masks)` (what thop hooks)."""
+
+    def __init__(self, method: TrainableMethod):
+        super().__init__()
+        self.method = method
+        self.nets = method.nets
+
+    def forward(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        return self.method.predict(images, masks)
+
+
+def example_inputs(size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """One image with a centred square hole covering a quarter of it (IGLL's 25 % setting)."""
+    gen = torch.Generator().manual_seed(0)
+    images = torch.rand(1, 3, size, size, generator=gen)
+    masks = torch.zeros(1, 1, size, size)
+    masks[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1
+    return images.to(device), masks.to(device)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Every parameter element (frozen ones included; buffers are not parameters)."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def torch_flops(method: TrainableMethod, size: int) -> int:
+    """FLOPs of one `predict` call on a `size` x `size` image (torch's flop counter)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    images, masks = example_inputs(size, method.device)
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        method.predict(images, masks)
+    return int(counter.get_total_flops())
+
+
+def thop_macs(method: TrainableMethod, size: int) -> float:
+    """Multiply-adds of one `predict` call as `thop.profile` counts them."""
+    from thop import profile
+
+    images, masks = example_inputs(size, method.device)
+    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+        macs, _ = profile(_Forward(method), inputs=(images, masks), verbose=False)
+    # thop leaves `total_ops`/`total_params` buffers on every module it hooked
+    for module in method.nets.modules():
+        for key in ("total_ops", "total_params"):
+            if key in module._buffers:
+                del module._buffers[key]
+    return float(macs)
+
+
+def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
+    """Parameters (and per inference network), GFLOPs and thop GMACs at `size` x `size`."""
+    method.nets.eval()
+    return {
+        "params": count_parameters(method.nets),
+        "params_by_network": {k: count_parameters(v) for k, v in method.nets.items()},
+        "gflops": torch_flops(method, size) / 1e9,
+        "gmacs_thop": thop_macs(method, size) / 1e9,
+        "size": size,
+    }
