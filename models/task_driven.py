@@ -40,7 +40,7 @@ from geoinpaint.models.coarse_to_fine import (
     init_normal,
     load_imagenet_stages,
 )
-from geoinpaint.models.discriminators import DISCRIMINATORS
+from geoinpaint.nn.discriminators import DISCRIMINATORS
 from geoinpaint.registry import register_method
 from geoinpaint.runtime import DeviceChoice, resolve_device
 from geoinpaint.training import losses

@@ -17,8 +17,8 @@ from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.metrics.full_reference import full_reference_batch
 from geoinpaint.metrics.weights import WeightsUnavailable
 from geoinpaint.models.coarse_to_fine import CoarseToFine, EncoderDecoder, load_imagenet_stages
-from geoinpaint.models.discriminators import DISCRIMINATORS, PatchGAN
 from geoinpaint.models.task_driven import PRESETS, build, make_config
+from geoinpaint.nn.discriminators import DISCRIMINATORS, PatchGAN
 from geoinpaint.registry import needs_training
 from geoinpaint.tasks.train_task import train_task
 from geoinpaint.training import losses

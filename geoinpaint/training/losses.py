@@ -6,8 +6,12 @@ reasons; the evaluation metrics in `geoinpaint.metrics` never do.
   package's v0.1 linear layers, inputs scaled from [0, 1] to [-1, 1], mean over the batch. The
   trunk is torchvision's `vgg16-397923af.pth` from the torch hub cache; without it the loss is
   unavailable (`WeightsUnavailable`) and the caller must record that it trained without it.
-- `adversarial`: the GAN objective of Eq. 5 with logits, `bce` (the paper's log-likelihood form,
-  binary cross-entropy with logits) or `lsgan` (least squares, the authors' code).
+- `adversarial`: a GAN objective on logits: `bce` (the task-driven paper's Eq. 5,
+  binary cross-entropy with logits = the non-saturating logistic loss), `lsgan` (least squares,
+  its authors' code), `hinge` (SN-PatchGAN, DeepFill v2 and many inpainting GANs: for D
+  `relu(1 - real) + relu(1 + fake)`, for G `-fake`).
+- `relativistic_average`: the relativistic average GAN (Jolicoeur-Martineau 2019) with BCE on
+  logits, as IGLL uses it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from torch import nn
 
 from geoinpaint.metrics.weights import PERCEPTUAL_TRUNK, require, require_bundled
 
-GanLoss = Literal["bce", "lsgan"]
+GanLoss = Literal["bce", "lsgan", "hinge"]
 
 
 def l1(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -28,14 +32,41 @@ def l1(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (pred - target).abs().mean()
 
 
-def adversarial(logits: torch.Tensor, real: bool, kind: GanLoss = "bce") -> torch.Tensor:
-    """Loss pushing discriminator `logits` (any shape) towards real (1) or fake (0)."""
+def adversarial(
+    logits: torch.Tensor, real: bool, kind: GanLoss = "bce", for_discriminator: bool = True
+) -> torch.Tensor:
+    """Loss pushing discriminator `logits` (any shape) towards real (1) or fake (0).
+
+    `for_discriminator` matters for `hinge` only: the generator's hinge loss is `-mean(fake)`
+    (call with `real=True, for_discriminator=False`)."""
+    if kind == "hinge":
+        if not for_discriminator:
+            return -logits.float().mean()
+        return F.relu(1.0 - logits if real else 1.0 + logits).float().mean()
     target = torch.full_like(logits, 1.0 if real else 0.0)
     if kind == "bce":
         return F.binary_cross_entropy_with_logits(logits, target)
     if kind == "lsgan":
         return F.mse_loss(logits, target)
-    raise ValueError(f"unknown GAN loss {kind!r}, expected 'bce' or 'lsgan'")
+    raise ValueError(f"unknown GAN loss {kind!r}, expected 'bce', 'lsgan' or 'hinge'")
+
+
+def relativistic_average(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, for_discriminator: bool
+) -> torch.Tensor:
+    """RaGAN with BCE: D wants real > mean(fake) and fake < mean(real); G the opposite."""
+    real_rel = real_logits - fake_logits.mean()
+    fake_rel = fake_logits - real_logits.mean()
+    ones, zeros = torch.ones_like(real_rel), torch.zeros_like(fake_rel)
+    if for_discriminator:
+        return 0.5 * (
+            F.binary_cross_entropy_with_logits(real_rel, ones)
+            + F.binary_cross_entropy_with_logits(fake_rel, zeros)
+        )
+    return 0.5 * (
+        F.binary_cross_entropy_with_logits(real_rel, zeros)
+        + F.binary_cross_entropy_with_logits(fake_rel, ones)
+    )
 
 
 class PerceptualLoss(nn.Module):
