@@ -125,8 +125,14 @@ def test_gan_losses_follow_eq5_bce_and_lsgan():
         float(-torch.log(torch.sigmoid(logits)).mean())
     )
     assert losses.adversarial(logits, False, "lsgan").item() == pytest.approx(2.0)
+    assert losses.adversarial(logits, True, "hinge").item() == pytest.approx(
+        float(torch.relu(1 - logits).mean())
+    )
+    assert losses.adversarial(logits, True, "hinge", False).item() == pytest.approx(
+        float(-logits.mean())
+    )
     with pytest.raises(ValueError, match="hinge"):
-        losses.adversarial(logits, True, "hinge")  # type: ignore[arg-type]
+        losses.adversarial(logits, True, "wasserstein")  # type: ignore[arg-type]
 
 
 def test_perceptual_loss_without_vgg16_names_the_missing_file(torch_home):
