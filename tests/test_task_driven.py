@@ -17,7 +17,7 @@ from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.adapter import inpaint_batches
 from geoinpaint.methods.options import make_options
 from geoinpaint.methods.registry import load_method, needs_training
-from geoinpaint.methods.train import train_method
+from geoinpaint.methods.train import load_train_set, train_method
 from geoinpaint.metrics.full_reference import full_reference_batch
 from geoinpaint.metrics.weights import WeightsUnavailable
 from geoinpaint.models.task_driven import PRESETS
@@ -30,7 +30,6 @@ from geoinpaint.models.task_driven.options import TaskDrivenOptions
 from geoinpaint.nn.discriminators import DISCRIMINATORS, PatchGAN
 from geoinpaint.tasks.train_task import train_task
 from geoinpaint.training import losses
-from geoinpaint.training.data import load_train_set
 from geoinpaint.training.engine import Engine, EngineConfig
 from geoinpaint.training.state import DivergenceError, load_checkpoint
 

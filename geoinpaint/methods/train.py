@@ -11,14 +11,51 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from geoinpaint.data.scenes import DatasetError
+from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
 from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
-from geoinpaint.training.data import InpaintingCollate, load_train_set
+from geoinpaint.tasks.splits import load_task_split
+from geoinpaint.training.data import InpaintingCollate, InpaintingTrainSet
 from geoinpaint.training.engine import Engine, EngineConfig
 from geoinpaint.training.state import atomic_save
 
 log = logging.getLogger(__name__)
+
+
+def load_train_set(
+    task: str, split_dir: Path, maskset_dir: Path, limit: int = 0
+) -> InpaintingTrainSet:
+    """Load a task's training split and its frozen seed masks (at least one per image).
+
+    `limit` > 0 keeps that many images, evenly spaced through the split (splits are written
+    class by class, so every class keeps its share), each with its own seed mask; for CPU runs.
+
+    Raises:
+        DatasetError: a folder is missing or malformed, too few masks, or sizes differ.
+    """
+    split_dir, maskset_dir = Path(split_dir), Path(maskset_dir)
+    images, targets, _ = load_task_split(task, split_dir)
+    masks, _ = load_maskset(maskset_dir)
+    if len(masks) < len(images):
+        raise DatasetError(
+            f"{maskset_dir} has {len(masks)} masks, the training split {split_dir} needs "
+            f"{len(images)} (one per image)"
+        )
+    masks = masks[: len(images)]
+    if masks.shape[1:] != images.shape[1:3]:
+        raise DatasetError(
+            f"masks in {maskset_dir} are {masks.shape[2]}x{masks.shape[1]}, the images in "
+            f"{split_dir} are {images.shape[2]}x{images.shape[1]}"
+        )
+    keep = np.arange(len(images))
+    if 0 < limit < len(images):
+        keep = np.linspace(0, len(images) - 1, limit).round().astype(int)
+    # Cross-view targets stay the pair's row in the full split: the task network's location id.
+    return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
 
 
 def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
