@@ -112,6 +112,14 @@ class TrainableMethod(Method):
         self.nets = nn.ModuleDict(self.build()).to(self.device)
         self.nets.eval()
 
+    @classmethod
+    def size_problem(cls, options: Any, size: int) -> str:
+        """Why `size` x `size` images do not fit a network built with `options` ("" if they do);
+        checked for every training run when the config is loaded."""
+        if size % cls.multiple:
+            return f"image sides must be a multiple of {cls.multiple}"
+        return ""
+
     # -- what a method implements -------------------------------------------------------------
     @abstractmethod
     def build(self) -> dict[str, nn.Module]:
