@@ -27,13 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from geoinpaint.tasks.classification import Normalised
-from geoinpaint.tasks.frozen import Frozen, FrozenClassifier, FrozenGeolocator, FrozenSegmenter
+from geoinpaint.tasks.frozen import FROZEN, Frozen
 
-FROZEN = {
-    "classification": FrozenClassifier,
-    "segmentation": FrozenSegmenter,
-    "crossview": FrozenGeolocator,
-}
 PRIOR_GRID = 4  # the prior lives at 1/4 of the image side
 PROBE_SIDE = 64
 

@@ -9,9 +9,12 @@ from torch import nn
 from geoinpaint.baselines.misf import routine as misf_routine
 from geoinpaint.baselines.misf.discriminator import EdgePatchGAN
 from geoinpaint.baselines.misf.network import MISFGenerator, feature_kernels, per_pixel_filter
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method
+from geoinpaint.methods.registry import build_method, load_method
+from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
 OFFICIAL_GENERATOR = 23_059_493  # baselines.md, measured on tsingqguo/misf
@@ -130,3 +133,18 @@ def test_misf_describe_matches_the_official_flops():
     assert info["params"] == 23_059_166
     assert info["gflops"] == pytest.approx(261.0, rel=0.01)  # baselines.md
     assert info["gmacs_thop"] > 0
+
+
+@pytest.mark.slow
+def test_small_misf_trains_through_the_runner_and_reloads(tmp_path):
+    write_split(tmp_path / "train", "train", 2, 64, seed=0)
+    write_maskset(tmp_path / "masks", "cloud", 14, 64, seed=1)
+    options = {**SMALL, "epochs": 1, "batch_size": 4}
+    args = ("classification", tmp_path / "train", tmp_path / "masks", None, options)
+    out = tmp_path / "run"
+    method = train_method("misf", *args, out / "misf.pt", out / "state.pt", device="cpu")
+    batch = smooth_batch(2, 64)
+    reloaded = load_method(out / "misf.pt")
+    assert torch.equal(
+        reloaded.inpaint(batch.images, batch.masks), method.inpaint(batch.images, batch.masks)
+    )

@@ -10,10 +10,13 @@ from geoinpaint.baselines.misf.discriminator import EdgePatchGAN
 from geoinpaint.baselines.spl.network import SPLGenerator
 from geoinpaint.baselines.spl.norms import region_instance_norm
 from geoinpaint.baselines.spl.teacher import TaskTeacher
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method
-from geoinpaint.tasks.train_task import ARCHITECTURES
+from geoinpaint.methods.registry import build_method, load_method
+from geoinpaint.methods.train import train_method
+from geoinpaint.tasks.classification import CLASSIFIERS
 from geoinpaint.training.data import Batch
 
 OFFICIAL_GENERATOR = 45_597_223  # baselines.md, measured on WendongZh/SPL
@@ -33,7 +36,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def classifier_checkpoint(tmp_path_factory: pytest.TempPathFactory):
     """An untrained `vgg-small` classifier saved like `geoinpaint train-task` saves one."""
-    net = ARCHITECTURES["classification"].build("vgg-small", num_classes=7)
+    net = CLASSIFIERS.build("vgg-small", num_classes=7)
     path = tmp_path_factory.mktemp("task") / "classification.pt"
     names = [f"class{i}" for i in range(7)]
     state = {k: v for k, v in net.state_dict().items()}
@@ -146,3 +149,18 @@ def test_spl_describe_matches_the_official_flops():
     assert info["params"] == OFFICIAL_GENERATOR
     assert info["gflops"] == pytest.approx(421.6, rel=0.01)  # baselines.md
     assert info["gmacs_thop"] > 0
+
+
+@pytest.mark.slow
+def test_small_spl_trains_through_the_runner_with_the_task_network_teacher(
+    tmp_path, classifier_checkpoint
+):
+    write_split(tmp_path / "train", "train", 2, 64, seed=0)
+    write_maskset(tmp_path / "masks", "cloud", 14, 64, seed=1)
+    options = {**SMALL, "epochs": 1, "batch_size": 4}
+    args = ("classification", tmp_path / "train", tmp_path / "masks", classifier_checkpoint)
+    out = tmp_path / "run"
+    method = train_method("spl", *args, options, out / "spl.pt", out / "state.pt", device="cpu")
+    reloaded = load_method(out / "spl.pt")
+    assert reloaded.notes() == method.notes()
+    assert any("prior teacher: the frozen classification network" in n for n in method.notes())
