@@ -3,6 +3,8 @@ re-implemented deep baselines of both papers. Each module registers its methods 
 
 from geoinpaint.baselines import (  # noqa: F401
     classical,
+    csa,
+    gmcnn,
     han,
     hint,
     misf,
