@@ -94,7 +94,17 @@ class CSA(TrainableMethod):
     ARCHITECTURE = ("width", "downsamplings")
     PAPER_LABEL = "CSA"
     multiple = 256  # 2^downsamplings: the paper's nets; `build` sets a variant's own
+    SMALL = {"width": 0.125, "downsamplings": 6}
     options: CSAOptions
+
+    @classmethod
+    def size_problem(cls, options: CSAOptions, size: int) -> str:
+        side = 2**options.downsamplings
+        if size % side:
+            return (
+                f"with {options.downsamplings} downsamplings the side must be a multiple of {side}"
+            )
+        return ""
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options

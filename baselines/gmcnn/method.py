@@ -80,7 +80,18 @@ class GMCNN(TrainableMethod):
     ARCHITECTURE = ("width", "dilations", "padding")
     PAPER_LABEL = "GMCNN"
     multiple = 4
+    SMALL = {"width": 0.125, "dilations": [2, 4], "confidence_size": 17}
     options: GMCNNOptions
+
+    @classmethod
+    def size_problem(cls, options: GMCNNOptions, size: int) -> str:
+        smallest = Generator(2, options.dilations, options.padding).min_side
+        if size % 4 or size < smallest:
+            return (
+                f"with dilations {tuple(options.dilations)} and {options.padding} padding the "
+                f"side must be a multiple of 4 and at least {smallest}"
+            )
+        return ""
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options

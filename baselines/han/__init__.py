@@ -63,6 +63,7 @@ class HAN(TrainableMethod):
     ARCHITECTURE = ("width",)
     PAPER_LABEL = "HAN"
     multiple = 32  # two stride-2 convs, then 8x8 patches in the attention hourglass
+    SMALL = {"width": 0.125}
 
     def build(self) -> dict[str, nn.Module]:
         ngf = round(NGF * self.options.width)
@@ -77,7 +78,13 @@ class HAN(TrainableMethod):
         valid = 1 - masks  # the official mask is 1 on known pixels
         x = (images * 2 - 1) * valid
         if self.options.noise_std:
-            x = x + self.options.noise_std * torch.randn_like(x)
+            # training draws from the run's seeded stream; inference from a fixed one, so that
+            # the same input always gives the same output (the official code draws anew)
+            gen = None
+            if not self.nets.training:
+                gen = torch.Generator(x.device).manual_seed(0)
+            noise = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
+            x = x + self.options.noise_std * noise
         out = self.nets["generator"](torch.cat([x, valid], 1))
         return (out + 1) / 2
 

@@ -66,6 +66,7 @@ class HINT(TrainableMethod):
     ARCHITECTURE = ("width", "blocks", "ffn_factor")
     PAPER_LABEL = "HINT"
     multiple = 16  # three pixel-unshuffles, then SCAL's 2x average pool at the latent level
+    SMALL = {"width": 0.125, "blocks": [1, 1, 1, 1], "ffn_factor": 1.0}
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options

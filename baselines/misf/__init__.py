@@ -64,6 +64,7 @@ class MISF(TrainableMethod):
     ARCHITECTURE = ("width", "blocks")
     PAPER_LABEL = "MISF"
     multiple = 4
+    SMALL = {"width": 0.125}
 
     def build(self) -> dict[str, nn.Module]:
         return {"generator": MISFGenerator(self.options.width, self.options.blocks)}

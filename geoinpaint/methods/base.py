@@ -103,6 +103,9 @@ class TrainableMethod(Method):
     Options: ClassVar[type] = TrainOptions
     ARCHITECTURE: ClassVar[tuple[str, ...]] = ()
     PAPER_LABEL: ClassVar[str] = ""
+    SMALL: ClassVar[dict[str, Any]] = {}
+    """Options of the method's small CPU variant (tests, the embedded default's starting point);
+    never reported under the paper's name."""
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):
         super().__init__(name, options, device)

@@ -25,6 +25,7 @@ class TaskDriven(TrainableMethod):
 
     Options = TaskDrivenOptions
     FAMILY = "task-driven"
+    SMALL = {"encoder": "resnet-small", "ndf": 8}
     ARCHITECTURE = ("encoder", "skips", "refine_conv", "ndf")
     # without the LPIPS-VGG trunk the perceptual term is dropped, so alpha1 changes nothing
     WEIGHT_DEPENDENT = {"alpha1": "vgg16-397923af.pth"}
