@@ -1,5 +1,5 @@
 """PD-GAN's generator (the authors' `SPDNormGenerator`): noise, progressively upsampled, with
-every feature map modulated by the prior image through SPDNorm (paper Sec. 3.1-3.2).
+every feature map modulated by the prior image through SPDNorm.
 
     z (256) -> fc -> (16 nf, H/64, W/64) -> 6 units -> LeakyReLU(0.2) -> conv 3x3 (nf -> 3) -> tanh
 
@@ -37,7 +37,9 @@ UNITS = ((16, 16, 2, 3), (16, 16, 3, 3), (16, 8, 4, 3), (8, 4, 5, 3), (4, 2, 6, 
 
 
 def positional_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Normalise `(N, C, H, W)` across channels at every pixel (unbiased variance, as the code)."""
+    """Normalise `(N, C, H, W)` across channels at every pixel (unbiased variance, as the code);
+    in float32 (statistics over up to 1024 channels), like autocast's own norm layers."""
+    x = x.float()
     mean = x.mean(1, keepdim=True)
     return (x - mean) / (x.var(1, keepdim=True) + eps).sqrt()
 

@@ -106,6 +106,6 @@ def vgg_terms(
     perc = perceptual_loss({k: f_a[k] for k in PERCEPTUAL}, f_gt) + perceptual_loss(
         {k: f_b[k] for k in PERCEPTUAL}, f_gt
     )
-    # Eq. 9: maximise the feature distance of the two samples inside the hole.
+    # Perceptual diversity: minimising the inverse pushes the two samples apart inside the hole.
     diversity = 1 / (F.l1_loss(f_am[DIVERSITY], f_bm[DIVERSITY]) + 1e-5)
     return perc, diversity

@@ -10,6 +10,7 @@ the remaining ones PD-GAN with the prior frozen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -20,6 +21,9 @@ from geoinpaint.baselines.rfr.losses import PConvLossWeights
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.options import TrainOptions
 from geoinpaint.methods.registry import register_method
+
+if TYPE_CHECKING:
+    from geoinpaint.baselines.pdgan.routine import PDGANRoutine
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,8 @@ class PDGAN(TrainableMethod):
         prior = self.prior_image(images, masks)
         return (self.generate(self.noise(len(images)), prior, masks) + 1) / 2
 
-    def routine(self, ctx: TrainContext):
+    def routine(self, ctx: TrainContext) -> PDGANRoutine:
+        # The routine module imports this one (for `init_normal`): import it when needed.
         from geoinpaint.baselines.pdgan.routine import PDGANRoutine
 
         return PDGANRoutine(self, ctx)

@@ -78,15 +78,12 @@ class PDGANRoutine(GanRoutine):
         return self.prior_step(batch) if self.training_prior else self.gan_step(batch)
 
     def prior_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        o = self.method.options
+        weights, gt = self.method.options.prior_loss, batch.images * 2 - 1
         with self.autocast():
             out = self.method.prior_image(batch.occluded(0.0), batch.masks)
-            losses = L.prior_loss(
-                out, batch.images * 2 - 1, batch.masks, self.vgg_prior, o.prior_loss
-            )
+            losses = L.prior_loss(out, gt, batch.masks, self.vgg_prior, weights)
         self.update("prior", losses["total"])
-        l1 = (out.detach().float() - (batch.images * 2 - 1)).abs().mean() / 2
-        return {**losses, "l1": l1}
+        return {**losses, "l1": (out.detach().float() - gt).abs().mean() / 2}
 
     def gan_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         o, method = self.method.options, self.method
@@ -112,13 +109,11 @@ class PDGANRoutine(GanRoutine):
         self.requires_grad(False, "d")
         with self.autocast():
             fa, fb, real = self.split(self.discriminate(torch.cat([fake, gt]), hole3), 3)
+            comps = [f.float() * hole + gt * (1 - hole) for f in (fake_a, fake_b)]
             terms = {
                 "g_adv": L.g_hinge(fa) + L.g_hinge(fb),
                 "fm": o.lambda_feat * (L.feature_matching(fa, real) + L.feature_matching(fb, real)),
-                "tv": o.lambda_tv
-                * sum(
-                    L.hole_tv(f.float() * hole + gt * (1 - hole), hole) for f in (fake_a, fake_b)
-                ),
+                "tv": o.lambda_tv * sum(L.hole_tv(c, hole) for c in comps),
             }
             if self.vgg is not None:
                 perc, diversity = L.vgg_terms(self.vgg, fake_a.float(), fake_b.float(), gt, hole3)

@@ -1,4 +1,4 @@
-"""Knowledge-consistent attention (KCA, RFR-Net Sec. 3.3).
+"""Knowledge-consistent attention (KCA) of RFR-Net.
 
 Plain patch attention forgets between recurrences; KCA carries each iteration's attention scores
 into the next one, so the features it borrows stay consistent across iterations:

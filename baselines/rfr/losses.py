@@ -1,4 +1,4 @@
-"""RFR-Net's training loss (the authors' `model.py`; the paper's Eq. 8-11 plus a TV term).
+"""RFR-Net's training loss (the authors' `model.py`: the paper's terms plus a TV term).
 
     L = 6 L_hole + 1 L_valid + 0.05 L_perc + 120 L_style + 0.1 L_tv
 
@@ -26,7 +26,7 @@ VGG_LAYERS = ("pool1", "pool2", "pool3")
 
 @dataclass(frozen=True)
 class PConvLossWeights:
-    """The partial-convolution loss weights (Liu et al., ECCV 2018, Eq. 7), which RFR's code
+    """The partial-convolution loss weights (Liu et al., ECCV 2018), which RFR's code
     (`model.py`) and PD-GAN's prior training keep; RFR's paper leaves out the TV term."""
 
     hole: float = 6.0

@@ -88,9 +88,8 @@ class RFRRoutine(GanRoutine):
         super().__init__(method, ctx)
         o = method.options
         opt = self.add_optimizer("g", method.parameters_of(), lr=o.lr)
-        self.finetune_start = o.epochs - o.finetune_epochs
-        ratio = o.finetune_lr / o.lr
-        start = self.finetune_start
+        start, ratio = o.epochs - o.finetune_epochs, o.finetune_lr / o.lr
+        self.finetune_start = start
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0 if e < start else ratio)
         self.add_scheduler("g", sched, per="epoch")
         self.vgg = method.optional("perceptual_loss", lambda: VGGFeatures("vgg16", VGG_LAYERS))

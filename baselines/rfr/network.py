@@ -9,7 +9,7 @@
                             512 channels) with knowledge-consistent attention after its 3rd
                             decoder level (H/8); its output is re-zeroed outside the known area
     feature merging       x = sum_i(x_i m_i) / sum_i(m_i) over the head's and every
-                            iteration's features (paper Eq. 5)
+                            iteration's features
     tail      ConvT 4x4 s2 (64 -> 64) + BN + LeakyReLU(0.01) to H; PConv 3x3 on
               cat(image, features) with the multi-channel mask cat(mask, upsampled mask)
               (67 -> 32) + LeakyReLU; a ResNet bottleneck (32, planes 8); conv 3x3 on
@@ -133,7 +133,7 @@ class RFRNet(nn.Module):
         x = F.relu(self.bn1(x))
         x, m = self.pconv2(x, m)
         x = F.relu(self.bn2(x))
-        # Feature merging (Eq. 5): the head's features count as iteration 0.
+        # Feature merging: the head's features count as iteration 0.
         num, den = x * m, m
         state: KcaState = None
         for _ in range(self.iterations):
