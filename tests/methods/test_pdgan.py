@@ -11,7 +11,7 @@ from geoinpaint.baselines.pdgan.prior import PConvUNet
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method, traits
-from methods.test_rfr import one_thread, smooth_batch  # noqa: F401
+from methods.test_rfr import one_thread, smooth_batch, train_and_reload  # noqa: F401
 
 OFFICIAL_G = 186_007_263  # baselines.md: SPDNormGenerator(ngf=64), parameters()
 OFFICIAL_PRIOR = 30_021_376 + 18_098_499  # PConv encoder (trainable) + decoder
@@ -111,3 +111,10 @@ def test_pdgan_describe_runs_at_paper_settings():
     info = describe(build_method("pdgan"), size=256)
     assert info["params_by_network"] == {"prior": 48_119_875, "generator": OFFICIAL_G - 92}
     assert info["gflops"] > 100 and info["gmacs_thop"] > 0
+
+
+@pytest.mark.slow
+def test_small_pdgan_trains_both_stages_through_the_runner_and_reloads(tmp_path):
+    options = {**SMALL, "epochs": 2, "prior_epochs": 1, "batch_size": 4}
+    pred = train_and_reload("pdgan", options, tmp_path)
+    assert pred.shape == (2, 3, 32, 32) and torch.isfinite(pred).all()

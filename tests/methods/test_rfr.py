@@ -1,14 +1,19 @@
 """RFR-Net (`rfr`) and the shared partial convolution it is built on."""
 
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from geoinpaint.baselines.rfr.attention import KnowledgeConsistentAttention
 from geoinpaint.baselines.rfr.network import RFRNet
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method, traits
+from geoinpaint.methods.registry import build_method, load_method, traits
+from geoinpaint.methods.train import train_method
 from geoinpaint.nn.partial_conv import PartialConv2d
 from geoinpaint.training.data import Batch
 
@@ -32,6 +37,23 @@ def smooth_batch(size: int, n: int = 4) -> Batch:
     masks = torch.zeros(n, 1, size, size)
     masks[..., size // 4 : size // 2, size // 4 : 3 * size // 4] = 1
     return Batch(images, masks, torch.zeros(n, dtype=torch.long), torch.arange(n))
+
+
+def train_and_reload(name: str, options: dict, root: Path) -> torch.Tensor:
+    """Train `name` through the suite's runner on a 32x32 split (14 images), reload the
+    checkpoint and inpaint two test images: the whole life of a trained method."""
+    write_split(root / "train", "train", 2, 32, seed=0)
+    write_maskset(root / "masks", "cloud", 14, 32, seed=1)
+    out = root / "model.pt"
+    trained = train_method(
+        name, "classification", root / "train", root / "masks", None, options, out,
+        root / "state.pt", seed=0, device="cpu", threads=1,
+    )  # fmt: skip
+    method = load_method(out, expect=name)
+    batch = smooth_batch(32, n=2)
+    pred = method.inpaint(batch.occluded(1.0), batch.masks)
+    assert torch.allclose(pred, trained.inpaint(batch.occluded(1.0), batch.masks))
+    return pred
 
 
 # -- the partial convolution ------------------------------------------------------------------
@@ -185,3 +207,10 @@ def test_rfr_describe_runs_at_paper_settings():
     info = describe(build_method("rfr"), size=256)
     assert info["params"] == 31_224_065
     assert info["gflops"] > 200 and info["gmacs_thop"] > 0
+
+
+@pytest.mark.slow
+def test_small_rfr_trains_through_the_runner_with_finetuning_and_reloads(tmp_path):
+    options = {**SMALL, "epochs": 2, "finetune_epochs": 1, "batch_size": 4}
+    pred = train_and_reload("rfr", options, tmp_path)
+    assert pred.shape == (2, 3, 32, 32) and torch.isfinite(pred).all()
