@@ -87,6 +87,17 @@ def init_normal(net: nn.Module, std: float = 0.02) -> nn.Module:
     return net
 
 
+def _levels_problem(o: PDGANOptions) -> str:
+    """Why `size` and `levels` do not fit together ("" if they do): the innermost level's
+    instance norms need at least 2x2 pixels."""
+    if o.size % 2**o.levels or o.size // 2**o.levels < 2:
+        return (
+            f"size {o.size} must be a multiple of 2^levels = {2**o.levels} with at least 2x2 "
+            f"pixels at the innermost level (levels={o.levels})"
+        )
+    return ""
+
+
 @register_method("pdgan", label="PD-GAN")
 class PDGAN(TrainableMethod):
     """PD-GAN: a frozen PConv prior and the SPDNorm generator; reports the `sample_seed` sample."""
@@ -94,7 +105,15 @@ class PDGAN(TrainableMethod):
     Options = PDGANOptions
     ARCHITECTURE = ("width", "levels", "size", "z_dim")
     PAPER_LABEL = "PD-GAN"
-    multiple = 64  # the prior's six stride-2 levels; inputs must moreover be `size` square
+    multiple = 64  # 2^levels: the paper's nets; `build` sets a variant's own
+    SMALL = {"width": 0.0625, "levels": 5, "size": 64}
+    options: PDGANOptions
+
+    @classmethod
+    def size_problem(cls, options: PDGANOptions, size: int) -> str:
+        if size != options.size:
+            return f"the generator is built for {options.size}x{options.size} (option `size`)"
+        return _levels_problem(options)
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options
@@ -102,6 +121,9 @@ class PDGAN(TrainableMethod):
             raise ValueError(
                 f"pdgan: prior_epochs={o.prior_epochs} must lie in [0, epochs={o.epochs}]"
             )
+        if _levels_problem(o):
+            raise ValueError(f"pdgan: {_levels_problem(o)}")
+        self.multiple = 2**o.levels
         return {
             "prior": init_normal(PConvUNet(o.width, o.levels)),
             "generator": init_normal(SPDNormGenerator(o.width, o.levels, o.size, o.z_dim)),

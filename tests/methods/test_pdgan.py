@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from geoinpaint.baselines.pdgan import PDGAN
 from geoinpaint.baselines.pdgan.discriminator import MultiscaleDiscriminator
 from geoinpaint.baselines.pdgan.generator import SPDNormGenerator, hard_map, positional_norm
 from geoinpaint.baselines.pdgan.prior import PConvUNet
@@ -16,8 +17,8 @@ from methods.test_rfr import one_thread, smooth_batch, train_and_reload  # noqa:
 OFFICIAL_G = 186_007_263  # baselines.md: SPDNormGenerator(ngf=64), parameters()
 OFFICIAL_PRIOR = 30_021_376 + 18_098_499  # PConv encoder (trainable) + decoder
 OFFICIAL_D = 5_533_826
-# 32x32 needs 4 levels (the prior's innermost level must stay >= 2x2 for its instance norms).
-SMALL = {"width": 0.0625, "levels": 4, "size": 32}
+# `PDGAN.SMALL` at 32x32 (4 levels: the prior's innermost level must stay >= 2x2).
+TINY = {**PDGAN.SMALL, "levels": 4, "size": 32}
 
 
 def test_pdgan_networks_have_the_official_parameter_counts():
@@ -47,29 +48,33 @@ def test_positional_norm_normalises_each_pixel_across_channels():
 
 def test_pdgan_is_registered_with_its_label_and_names_its_cpu_variant():
     assert traits("pdgan")["label"] == "PD-GAN" and traits("pdgan")["trained"]
-    method = build_method("pdgan", SMALL)
+    method = build_method("pdgan", TINY)
     assert set(method.variant()) == {"width", "levels", "size"}
     assert any("CPU variant" in n for n in method.notes())
 
 
 def test_pdgan_output_is_its_seeded_sample_whatever_the_batch_or_the_occluder():
     torch.manual_seed(0)
-    method = build_method("pdgan", SMALL)
+    method = build_method("pdgan", TINY)
     batch = smooth_batch(32, n=3)
     pred = method.inpaint(batch.occluded(1.0), batch.masks)
     assert pred.shape == (3, 3, 32, 32) and 0 <= pred.min() and pred.max() <= 1
     torch.manual_seed(123)  # the global RNG plays no part in inference
     alone = method.inpaint(batch.occluded(torch.rand(3, 3, 32, 32))[1:2], batch.masks[1:2])
     assert torch.allclose(pred[1:2], alone, atol=1e-6)
-    other = build_method("pdgan", {**SMALL, "sample_seed": 1})
+    other = build_method("pdgan", {**TINY, "sample_seed": 1})
     other.load_state_dict(method.state_dict())
     assert not torch.allclose(other.inpaint(batch.occluded(1.0), batch.masks), pred)
 
 
 def test_pdgan_refuses_an_image_size_it_was_not_built_for():
-    method = build_method("pdgan", SMALL)
+    method = build_method("pdgan", TINY)
     with pytest.raises(ValueError, match="built for 32x32"):
         method.inpaint(torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64))
+    assert "built for 256x256" in PDGAN.size_problem(PDGAN.Options(), 64)
+    assert PDGAN.size_problem(method.options, 32) == ""
+    with pytest.raises(ValueError, match="at least 2x2"):
+        build_method("pdgan", {**TINY, "levels": 5})
 
 
 def unchanged(before: list[torch.Tensor], net: torch.nn.Module) -> bool:
@@ -78,7 +83,7 @@ def unchanged(before: list[torch.Tensor], net: torch.nn.Module) -> bool:
 
 def test_pdgan_trains_the_prior_first_then_the_gan_with_the_prior_frozen():
     torch.manual_seed(0)
-    method = build_method("pdgan", {**SMALL, "epochs": 2, "prior_epochs": 1})
+    method = build_method("pdgan", {**TINY, "epochs": 2, "prior_epochs": 1})
     routine = method.routine(TrainContext("classification", 32, 4, torch.device("cpu")))
     batch = smooth_batch(32)
     generator = [p.clone() for p in method.nets["generator"].parameters()]
@@ -98,7 +103,7 @@ def test_pdgan_trains_the_prior_first_then_the_gan_with_the_prior_frozen():
 @pytest.mark.slow
 def test_small_pdgan_prior_overfits_one_batch():
     torch.manual_seed(0)
-    method = build_method("pdgan", SMALL)
+    method = build_method("pdgan", TINY)
     routine = method.routine(TrainContext("classification", 32, 4, torch.device("cpu")))
     batch = smooth_batch(32)
     losses = [float(routine.train_step(batch)["l1"]) for _ in range(100)]
@@ -115,6 +120,6 @@ def test_pdgan_describe_runs_at_paper_settings():
 
 @pytest.mark.slow
 def test_small_pdgan_trains_both_stages_through_the_runner_and_reloads(tmp_path):
-    options = {**SMALL, "epochs": 2, "prior_epochs": 1, "batch_size": 4}
+    options = {**TINY, "epochs": 2, "prior_epochs": 1, "batch_size": 4}
     pred = train_and_reload("pdgan", options, tmp_path)
     assert pred.shape == (2, 3, 32, 32) and torch.isfinite(pred).all()

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from geoinpaint.baselines.rfr import RFR
 from geoinpaint.baselines.rfr.attention import KnowledgeConsistentAttention
 from geoinpaint.baselines.rfr.network import RFRNet
 from geoinpaint.data.scenes import write_split
@@ -18,7 +19,7 @@ from geoinpaint.nn.partial_conv import PartialConv2d
 from geoinpaint.training.data import Batch
 
 OFFICIAL_PARAMS = 31_224_065  # baselines.md, measured on the authors' RFRNet()
-SMALL = {"width": 0.125}
+SMALL = RFR.SMALL
 
 
 @pytest.fixture(autouse=True)
