@@ -8,5 +8,7 @@ from geoinpaint.baselines import (  # noqa: F401
     han,
     hint,
     misf,
+    pdgan,
+    rfr,
     spl,
 )
