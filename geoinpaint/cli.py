@@ -125,7 +125,7 @@ def cmd_train_task(a: argparse.Namespace) -> None:
 def cmd_train(a: argparse.Namespace) -> None:
     import json
 
-    from geoinpaint.training.run import train_method
+    from geoinpaint.methods.train import train_method
 
     train_method(
         a.method,
@@ -150,7 +150,7 @@ def cmd_train(a: argparse.Namespace) -> None:
 def cmd_inpaint(a: argparse.Namespace) -> None:
     from geoinpaint.data.testset import load_testset
     from geoinpaint.evaluation import inpaint_folder, inpaint_testset
-    from geoinpaint.registry import build_method
+    from geoinpaint.methods.registry import build_method, load_method, needs_training
     from geoinpaint.runtime import limit_threads
 
     if len(a.out) != len(a.method) or a.checkpoint and len(a.checkpoint) != len(a.method):
@@ -164,13 +164,19 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
     testset = load_testset(a.testset) if a.testset is not None else None
     checkpoints = a.checkpoint or [None] * len(a.method)
     for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
-        options = {"checkpoint": checkpoint, "device": a.device} if checkpoint else {}
-        model = build_method(method, **options)
+        if checkpoint is not None:
+            model = load_method(checkpoint, a.device, expect=method)
+        elif needs_training(method):
+            raise ValueError(
+                f"{method} is a trained method: give its --checkpoint (`geoinpaint train`)"
+            )
+        else:
+            model = build_method(method, device="cpu")
         if testset is not None:
-            inpaint_testset(model, method, testset, out, a.batch_size)
+            inpaint_testset(model, testset, out, a.batch_size)
             log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
             continue
-        n = inpaint_folder(model, method, a.images, a.masks, out, a.batch_size)
+        n = inpaint_folder(model, a.images, a.masks, out, a.batch_size)
         log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
 
 
@@ -185,7 +191,7 @@ def cmd_runtime(a: argparse.Namespace) -> None:
     if a.paper_architecture:
         frames.append(
             inference_times(
-                a.method, None, a.sizes, a.device, a.repeats, options={"encoder": "resnet34"}
+                a.method, None, a.sizes, a.device, a.repeats, options={}
             )
         )
     df = pd.concat(frames, ignore_index=True)
