@@ -21,6 +21,19 @@ def _halvings(side: int, n: int) -> int:
     return side
 
 
+class BatchNorm(nn.BatchNorm2d):
+    """`nn.BatchNorm2d` that uses its running statistics where a training batch holds a single
+    value per channel (one image whose map is 1 x 1: the last batch of an epoch at 64 px), which
+    has no batch statistics."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and x.shape[0] * x.shape[2] * x.shape[3] == 1:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps
+            )
+        return super().forward(x)
+
+
 class Branch(nn.Module):
     """`(N, c_in, side, side)` -> `(N, 512)`: `layers` 5x5 stride-2 convs and a linear layer."""
 
@@ -29,7 +42,7 @@ class Branch(nn.Module):
         widths = [width, 2 * width, 4 * width] + [8 * width] * (layers - 3)
         blocks: list[nn.Module] = []
         for c_out in widths:
-            blocks += [nn.Conv2d(c_in, c_out, 5, 2, 2), nn.LeakyReLU(0.01), nn.BatchNorm2d(c_out)]
+            blocks += [nn.Conv2d(c_in, c_out, 5, 2, 2), nn.LeakyReLU(0.01), BatchNorm(c_out)]
             c_in = c_out
         self.convs = nn.Sequential(*blocks)
         self.linear = nn.Linear(c_in * _halvings(side, layers) ** 2, 512)
