@@ -155,15 +155,15 @@ class IGLL(TrainableMethod):
             text = ", ".join(f"{k}={v}" for k, v in changed.items())
             self.record("network", f"not the paper's IGLL ({text})", note=True)
         generator = Generator(
-            o.cnum,
-            o.gam,
-            o.ffsm,
-            o.structure_prior,
-            o.pirn_mask,
-            o.heads,
-            o.position,
-            o.position_size // 4,
-            o.init,
+            cnum=o.cnum,
+            gam=o.gam,
+            ffsm=o.ffsm,
+            structure_prior=o.structure_prior,
+            pirn_mask=o.pirn_mask,
+            heads=o.heads,
+            position=o.position,
+            position_side=o.position_size // 4,
+            init=o.init,
         )
         return {"generator": generator}
 
