@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoinpaint.data.io import read_image, read_mask, to_uint8, write_image
-from geoinpaint.data.testset import TestSet, load_testset
+from geoinpaint.io import read_image, read_mask, to_uint8, write_image
 from geoinpaint.methods.adapter import composite, inpaint_batches
 from geoinpaint.methods.base import Method
 from geoinpaint.runtime import DeviceChoice, resolve_device
+from geoinpaint.testsets import TestSet, load_testset
 
 __all__ = ["composite", "evaluate_folders", "inpaint_folder", "inpaint_testset"]
 
@@ -97,7 +97,7 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
 def evaluate_folders(
     testset_dir: Path,
     images_dirs: Sequence[Path],
-    task_net: Path,
+    task_net: Path | None,
     task: str = "classification",
     device: DeviceChoice = "auto",
 ) -> list[tuple[pd.DataFrame, dict[str, object]]]:
@@ -117,17 +117,19 @@ def evaluate_folders(
         used).
     """
     from geoinpaint.metrics.suite import score_set  # torch: imported where it is needed
-    from geoinpaint.tasks.scoring import SCORERS
+    from geoinpaint.tasks.scoring import TaskScores
+    from geoinpaint.tasks.spec import get_task
 
-    if task not in SCORERS:
-        raise ValueError(f"unknown task {task!r}, expected one of {sorted(SCORERS)}")
+    spec = get_task(task)
+    if spec.has_network and task_net is None:
+        raise ValueError(f"scoring the {task} task needs its frozen task network (--task-net)")
     ts = load_testset(testset_dir)
     gt = to_uint8(ts.gt)
-    scorer = SCORERS[task](ts, task_net, device)
+    scorer = spec.load("scorer")(ts, task_net, device) if spec.has_network else None
     results = []
     for folder in images_dirs:
         outputs = load_outputs(ts, folder)
-        task_scores = scorer(outputs)
+        task_scores = scorer(outputs) if scorer is not None else TaskScores({}, {})
         scores = score_set(gt, outputs, ts.masks, resolve_device(device))
         df = pd.DataFrame(
             {

@@ -4,19 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from geoinpaint.data.io import to_uint8
-from geoinpaint.data.testset import load_testset
 from geoinpaint.evaluation import composite
+from geoinpaint.io import to_uint8
 from geoinpaint.methods.adapter import inpaint_batches
-from geoinpaint.methods.registry import build_method, method_names, needs_training
+from geoinpaint.methods.registry import build_method, method_names, needs_training, traits
 from geoinpaint.metrics.full_reference import psnr
-
-SMALL = {"encoder": "resnet-small", "ndf": 8}
-"""Options of the trained methods' small CPU variants: the interface is the same at every size."""
+from geoinpaint.testsets import load_testset
 
 
 def small_options(name: str) -> dict:
-    return SMALL if name.startswith(("proposed", "coarse")) else {}
+    """A trained method's small CPU variant: the interface is the same at every size."""
+    return dict(getattr(traits(name)["cls"], "SMALL", {}))
 
 
 @pytest.mark.parametrize("name", method_names())

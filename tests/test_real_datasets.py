@@ -12,7 +12,8 @@ from geoinpaint.data.importing import import_classification
 from geoinpaint.data.real import scan_aid, scan_cvusa, scan_loveda, scan_rice, scan_rsscn7
 from geoinpaint.data.real.aid import CLASSES as AID_CLASSES
 from geoinpaint.data.real.rsscn7 import FOLDERS
-from geoinpaint.data.scenes import DatasetError, load_split
+from geoinpaint.data.scenes import load_split
+from geoinpaint.io import DatasetError
 from tests_paths import AID_MINI
 
 

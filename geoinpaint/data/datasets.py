@@ -3,7 +3,7 @@
 A dataset provides the train/ and test/ splits of one or more tasks' layouts (`data.scenes`):
 `synthetic` writes procedural scenes for every task; the real datasets import a user's copy in
 its official layout (`data.real` verifies it, `data.prepare` resizes and splits it). The
-workflow calls `prepare` through `geoinpaint synth` (procedural) or `geoinpaint import` (real),
+workflow calls `prepare` through `geoinpaint prepare`,
 into a temporary folder that replaces the output only when complete: a bad root never touches
 an existing split.
 """

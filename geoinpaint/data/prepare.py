@@ -15,8 +15,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from geoinpaint.data.importing import import_classification
-from geoinpaint.data.io import sha256_file
-from geoinpaint.data.scenes import MANIFEST
+from geoinpaint.io import sha256_file
+from geoinpaint.io import MANIFEST
 
 
 def keep_evenly(frame: pd.DataFrame, limit: int) -> pd.DataFrame:

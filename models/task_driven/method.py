@@ -24,8 +24,22 @@ class TaskDriven(TrainableMethod):
     """Proposed_b / Proposed- / Proposed and their ablations: one class, presets by name."""
 
     Options = TaskDrivenOptions
+    FAMILY = "task-driven"
+    SMALL = {"encoder": "resnet-small", "ndf": 8}
     ARCHITECTURE = ("encoder", "skips", "refine_conv", "ndf")
+    # without the LPIPS-VGG trunk the perceptual term is dropped, so alpha1 changes nothing
+    WEIGHT_DEPENDENT = {"alpha1": "vgg16-397923af.pth"}
     options: TaskDrivenOptions
+
+    @classmethod
+    def size_problem(cls, options: TaskDrivenOptions, size: int) -> str:
+        factor = 2 ** (options.skips - 1)
+        if size % factor or size < 2 * factor:
+            return (
+                f"with {options.skips} skips the side must be a multiple of {factor} and at "
+                f"least {2 * factor} (set skips: 4 for smaller images)"
+            )
+        return ""
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options
