@@ -141,6 +141,7 @@ class IGLL(TrainableMethod):
 
     Options = IGLLOptions
     ARCHITECTURE = ("cnum", "d_cnum")
+    SMALL = {"cnum": 8, "d_cnum": 8, "init": "xavier", "position_size": 64}
     multiple = 4  # two stride-2 convolutions per stage
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):

@@ -9,6 +9,7 @@ from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import describe
 from geoinpaint.methods.registry import build_method, traits
 from geoinpaint.metrics.weights import WeightsUnavailable
+from geoinpaint.models.igll import IGLL
 from geoinpaint.models.igll.attention import FlexibleFeatureSimilarity, GlobalAttention
 from geoinpaint.models.igll.discriminator import GlobalLocalDiscriminator, hole_boxes
 from geoinpaint.models.igll.edges import EdgeDetector
@@ -24,7 +25,7 @@ from geoinpaint.training.losses import relativistic_average
 
 PAPER_PARAMS = 4.458e6  # IGLL Table 3 (generator; PiDiNet and discriminator not included)
 PAPER_GMACS = 42.613  # IGLL Table 3 "GFLOPs" = thop MACs at 256 x 256
-SMALL = {"cnum": 8, "d_cnum": 8, "init": "xavier"}
+SMALL = IGLL.SMALL
 
 
 @pytest.fixture(autouse=True)
