@@ -19,7 +19,6 @@ from typing import Any
 
 from geoinpaint.experiments.papers import TableSpec
 
-
 VARIANT_KEY = "variant"
 """`variant: small` in `methods:` starts a method from its small CPU variant (`SMALL`)."""
 
