@@ -1,7 +1,13 @@
-"""Baseline inpainting methods (`geoinpaint.baselines`): classical algorithms and, later,
-re-implemented deep baselines. Each module registers its methods on import."""
+"""Baseline inpainting methods (`geoinpaint.baselines`): the classical algorithms and the
+re-implemented deep baselines of both papers. Each module registers its methods on import."""
 
-from geoinpaint.baselines import (
-    classical,  # noqa: F401
-    mat,  # noqa: F401
+from geoinpaint.baselines import (  # noqa: F401
+    classical,
+    csa,
+    gmcnn,
+    han,
+    hint,
+    mat,
+    misf,
+    spl,
 )

@@ -102,14 +102,38 @@ class MAT(TrainableMethod):
         "two_stage",
         "d_width",
     )
-    # The token map must split into the 8/16-token windows; the real requirement is a side
-    # equal to (a multiple of) the `size` option, checked in `predict`.
+    # The class's value fits the official token windows; a built method holds its `size` option:
+    # it infers sides that are multiples of it and trains on that side alone (`size_problem`).
     multiple = 64
+    SMALL = {
+        "size": 64,
+        "dim": 16,
+        "tokens": 16,
+        "depths": (1, 1, 1, 1, 1),
+        "heads": 2,
+        "w_dim": 32,
+        "mapping_layers": 2,
+        "refine_width": 1 / 64,
+        "d_width": 1 / 64,
+        # a CPU run sees a few hundred images: without StyleGAN2's EMA ramp-up the saved
+        # (EMA) generator would stay at its initialisation
+        "ema_rampup": 0.05,
+    }
+
+    @classmethod
+    def size_problem(cls, options: MATOptions, size: int) -> str:
+        if size != options.size:
+            return (
+                f"MAT's networks are built for one side (option size {options.size}); "
+                f"set the mat option size: {size}"
+            )
+        return ""
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options
         if o.noise_mode not in ("const", "random"):
             raise ValueError(f"MAT noise_mode must be 'const' or 'random', got {o.noise_mode!r}")
+        self.multiple = o.size
         net = Generator(
             o.size,
             o.dim,
@@ -126,7 +150,7 @@ class MAT(TrainableMethod):
     def predict(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """`(N, 3, H, W)` in [0, 1] and hole masks `(N, 1, H, W)` -> `(N, 3, H, W)` (about
         [0, 1]); H and W multiples of the `size` option. Deterministic in eval mode."""
-        size = self.options.size
+        size = self.multiple
         if images.shape[-1] % size or images.shape[-2] % size:
             raise ValueError(
                 f"MAT was built for {size}x{size} images (option size); got "

@@ -7,30 +7,27 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from geoinpaint.baselines.mat import MAT, MATOptions
 from geoinpaint.baselines.mat import routine as mat_routine
 from geoinpaint.baselines.mat.discriminator import Discriminator
 from geoinpaint.baselines.mat.layers import Conv2dLayer, upsample
 from geoinpaint.baselines.mat.network import Generator
 from geoinpaint.baselines.mat.transformer import PartialConv, WindowAttention
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method
+from geoinpaint.methods.options import make_options
+from geoinpaint.methods.registry import build_method, load_method
+from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
 # baselines.md, measured on fenglinglwb/MAT (generator = mapping + stage 1 + stage 2)
 OFFICIAL = {512: 61_562_518, 256: 59_779_834}
 OFFICIAL_STAGE1 = {512: 12_063_865, 256: 10_895_842}
 OFFICIAL_D = {512: 36_231_618, 256: 36_083_330}
-SMALL = {
-    "dim": 16,
-    "tokens": 16,
-    "depths": (1, 1, 1, 1, 1),
-    "heads": 2,
-    "w_dim": 32,
-    "mapping_layers": 2,
-    "refine_width": 1 / 64,
-    "d_width": 1 / 64,
-}
+SMALL = MAT.SMALL  # also sets size 64 and the EMA ramp-up
+ARCH = {k: v for k, v in SMALL.items() if k in MAT.ARCHITECTURE}
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +109,8 @@ def test_resampling_convs_halve_and_double_sides_and_keep_a_constant_level():
 
 def test_small_mat_fills_64px_repeatably_without_reading_the_hole():
     torch.manual_seed(0)
-    method = build_method("mat", {**SMALL, "size": 64})
-    assert method.variant() == SMALL
+    method = build_method("mat", SMALL)
+    assert method.variant() == ARCH
     batch = smooth_batch(2)
     pred = method.inpaint(batch.occluded(0.0), batch.masks)
     assert pred.shape == (2, 3, 64, 64) and 0 <= pred.min() and pred.max() <= 1
@@ -134,7 +131,7 @@ def test_small_mat_fills_64px_repeatably_without_reading_the_hole():
 
 
 def test_mat_checkpoint_loads_with_weights_only(tmp_path):
-    method = build_method("mat", {**SMALL, "size": 64})
+    method = build_method("mat", SMALL)
     torch.save(method.state_dict(), tmp_path / "mat.pt")
     state = torch.load(tmp_path / "mat.pt", weights_only=True)
     build_method("mat", state["options"]).load_state_dict(state)
@@ -154,13 +151,13 @@ class TinyVGG(nn.Module):
 
 def small_routine(monkeypatch, **options):
     monkeypatch.setattr(mat_routine, "VGGFeatures", TinyVGG)
-    method = build_method("mat", {**SMALL, "size": 64, **options})
+    method = build_method("mat", {**SMALL, **options})
     return method, method.routine(TrainContext("classification", 64, 4, torch.device("cpu")))
 
 
 def test_mat_routine_trains_both_heads_with_lazy_r1_and_an_ema_generator(monkeypatch):
     torch.manual_seed(0)
-    method, routine = small_routine(monkeypatch)
+    method, routine = small_routine(monkeypatch, ema_rampup=0.0)  # the official EMA
     g, d = routine.opts["g"].param_groups[0], routine.opts["d"].param_groups[0]
     assert g["lr"] == pytest.approx(0.8e-3) and g["betas"] == (0.0, pytest.approx(0.99**0.8))
     assert d["lr"] == pytest.approx(1e-3 * 16 / 17)
@@ -181,9 +178,12 @@ def test_mat_routine_trains_both_heads_with_lazy_r1_and_an_ema_generator(monkeyp
     assert (fresh.iteration, fresh.nimg) == (1, 4)
 
 
-def test_mat_routine_refuses_images_of_another_size(monkeypatch):
+def test_mat_refuses_images_of_another_size_than_its_size_option(monkeypatch):
+    small = make_options(MATOptions, SMALL)
+    assert MAT.size_problem(small, 64) == ""
+    assert "set the mat option size: 256" in MAT.size_problem(small, 256)
     monkeypatch.setattr(mat_routine, "VGGFeatures", TinyVGG)
-    method = build_method("mat", {**SMALL, "size": 64})
+    method = build_method("mat", SMALL)
     with pytest.raises(ValueError, match="size: 32"):
         method.routine(TrainContext("classification", 32, 4, torch.device("cpu")))
 
@@ -204,4 +204,20 @@ def test_describe_paper_mat():
     torch.manual_seed(0)
     info = describe(build_method("mat"), size=256)
     assert info["params"] == OFFICIAL[256]
-    assert info["gflops"] > 250 and info["gmacs_thop"] > 0
+    assert info["gflops"] == pytest.approx(280.2, rel=0.01)  # baselines.md
+    assert info["gmacs_thop"] == pytest.approx(196.35, rel=0.01)  # convs and linears only
+
+
+@pytest.mark.slow
+def test_small_mat_trains_through_the_runner_and_reloads_with_the_same_outputs(tmp_path):
+    write_split(tmp_path / "train", "train", 2, 64, seed=0)
+    write_maskset(tmp_path / "masks", "cloud", 14, 64, seed=1)
+    options = {**SMALL, "epochs": 1, "batch_size": 4}
+    args = ("classification", tmp_path / "train", tmp_path / "masks", None, options)
+    out = tmp_path / "run"
+    method = train_method("mat", *args, out / "mat.pt", out / "state.pt", device="cpu")
+    batch = smooth_batch(2)
+    reloaded = load_method(out / "mat.pt")
+    assert torch.equal(
+        reloaded.inpaint(batch.images, batch.masks), method.inpaint(batch.images, batch.masks)
+    )
