@@ -7,6 +7,7 @@ from geoinpaint.baselines import (  # noqa: F401
     gmcnn,
     han,
     hint,
+    mat,
     misf,
     pdgan,
     rfr,
