@@ -1,12 +1,16 @@
-# geoinpaint: regenerate every table (results/) and figure (paper_figures/) with
+# geoinpaint: regenerate every table (results/<run>/) and figure (paper_figures/<run>/) with
 #   snakemake --cores all                                  (embedded default, config/config.yaml)
 #   snakemake --cores all --configfile config/smoke.yaml   (smallest complete run)
+# The tables and figures are the papers' experiments files, config/experiments/*.yaml.
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# config/config.yaml (the embedded default) unless `--configfile` names another: a run's config
+# is that one file (with `--config` overrides), never a merge of two whose leftovers would mix.
+if not workflow.overwrite_configfiles:
+    workflow.configfile("config/config.yaml")
 
 
 validate(config, "config/schema.yaml")
@@ -23,21 +27,21 @@ include: "workflow/rules/figures.smk"
 
 rule all:
     input:
-        expand(
-            "results/table_{table}{variant}.{ext}",
-            table=TASK_OF_TABLE,
-            variant=("", "_extended"),
-            ext=("csv", "md", "tex"),
-        ),
-        expand("results/table_{table}.{ext}", table=ABLATION_TABLES, ext=("csv", "md", "tex")),
-        TASK_FIGURES.values(),
-        expand("paper_figures/{figure}.png", figure=[f for f, _ in QUALITATIVE_FIGURES.values()]),
-        "paper_figures/fig4_fig10_maskmix_augmix.png",
-        "paper_figures/fig5_datasets.png",
-        "results/maskmix_stats.csv",
-        expand(f"{DATA}/masks/{{maskset}}", maskset=MASKSETS),
-        # what the trained models add, where the config trains them
-        ["results/runtime.csv"] if RUNTIME_RUN else [],
-        ["paper_figures/fig9_coarse_refined.png"] if "H" in ABLATION_TABLES else [],
-        ["paper_figures/lambda_tradeoff.png"] if "IV" in ABLATION_TABLES else [],
+        [
+            f"results/{RUN}/{paper}/table_{table}.{ext}"
+            for (paper, table), kind in TABLE_FILES.items()
+            if kind == "metrics"
+            for ext in ("csv", "md", "tex")
+        ],
+        [
+            f"results/{RUN}/{paper}/{table}.csv"
+            for (paper, table), kind in TABLE_FILES.items()
+            if kind == "runtime"
+        ],
+        [f"paper_figures/{RUN}/{paper}/{figure}.png" for paper, figure in FIGURES],
+        [
+            f"results/{RUN}/{paper}/maskmix_stats.csv"
+            for (paper, _), spec in FIGURES.items()
+            if spec.kind == "maskmix"
+        ],
     default_target: True

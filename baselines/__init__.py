@@ -1,8 +1,14 @@
-"""Baseline inpainting methods (`geoinpaint.baselines`): classical algorithms and, later,
-re-implemented deep baselines. Each module registers its methods on import."""
+"""Baseline inpainting methods (`geoinpaint.baselines`): the classical algorithms and the
+re-implemented deep baselines of both papers. Each module registers its methods on import."""
 
-from geoinpaint.baselines import (
-    classical,  # noqa: F401
-    dmfn,  # noqa: F401
-    hifill,  # noqa: F401
+from geoinpaint.baselines import (  # noqa: F401
+    classical,
+    csa,
+    dmfn,
+    gmcnn,
+    han,
+    hifill,
+    hint,
+    misf,
+    spl,
 )

@@ -1,58 +1,70 @@
 """Classical, training-free inpainting: OpenCV Telea and Navier-Stokes, scikit-image biharmonic.
 
-They see only the known pixels: the occluder inside the hole is never read.
+They see only the known pixels: the occluder inside the hole is never read. Each works on one
+image at a time on the CPU (OpenCV on 8-bit images, as it requires; the inputs were read from
+8-bit PNGs anyway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
+import torch
 from skimage.restoration import inpaint_biharmonic
 
 from geoinpaint.data.io import to_uint8
-from geoinpaint.registry import register_method
+from geoinpaint.methods.base import Method
+from geoinpaint.methods.registry import register_method
 
 
-class PerImage:
-    """Adapts a single-image `(image, mask) -> image` function to the batch interface."""
+class PerImage(Method):
+    """A single-image `(image (H, W, 3), mask (H, W)) -> image` algorithm on a batch."""
 
-    def __init__(self, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]):
-        self.fn = fn
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    def inpaint(self, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        known = images * (1 - masks[..., None])
-        return np.stack([self.fn(img, m) for img, m in zip(known, masks, strict=True)])
+    def inpaint(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        x = images.permute(0, 2, 3, 1).cpu().numpy()
+        m = masks[:, 0].cpu().numpy()
+        known = x * (1 - m[..., None])
+        out = np.stack([self.fill(img, hole) for img, hole in zip(known, m, strict=True)])
+        return torch.from_numpy(out.astype(np.float32)).permute(0, 3, 1, 2).to(images.device)
 
 
-def _opencv(flag: int, radius: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    def run(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        # OpenCV's inpaint works on 8-bit images; the inputs were read from 8-bit PNGs anyway.
-        out = cv2.inpaint(to_uint8(image), (mask > 0.5).astype(np.uint8), radius, flag)
+class OpenCVInpaint(PerImage):
+    """`cv2.inpaint` with one of its two algorithms (option `radius`, default 3 px)."""
+
+    FLAG = cv2.INPAINT_TELEA
+
+    def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):
+        super().__init__(name, options, device)
+        self.radius = float((options or {}).get("radius", 3.0))
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = cv2.inpaint(to_uint8(image), (mask > 0.5).astype(np.uint8), self.radius, self.FLAG)
         return out.astype(np.float32) / 255.0
 
-    return run
 
-
-@register_method("telea")
-def build_telea(radius: float = 3.0) -> PerImage:
+@register_method("telea", label="Telea")
+class Telea(OpenCVInpaint):
     """Telea (2004) fast marching inpainting, `cv2.INPAINT_TELEA`."""
-    return PerImage(_opencv(cv2.INPAINT_TELEA, radius))
+
+    FLAG = cv2.INPAINT_TELEA
 
 
-@register_method("navier-stokes")
-def build_navier_stokes(radius: float = 3.0) -> PerImage:
+@register_method("navier-stokes", label="Navier-Stokes")
+class NavierStokes(OpenCVInpaint):
     """Bertalmio et al. (2001) Navier-Stokes inpainting, `cv2.INPAINT_NS`."""
-    return PerImage(_opencv(cv2.INPAINT_NS, radius))
+
+    FLAG = cv2.INPAINT_NS
 
 
-def _biharmonic(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    out = inpaint_biharmonic(image, mask > 0.5, split_into_regions=True, channel_axis=-1)
-    return np.clip(out, 0, 1).astype(np.float32)
-
-
-@register_method("biharmonic")
-def build_biharmonic() -> PerImage:
+@register_method("biharmonic", label="Biharmonic")
+class Biharmonic(PerImage):
     """Damelin & Hoang (2018) biharmonic inpainting, `skimage.restoration.inpaint_biharmonic`."""
-    return PerImage(_biharmonic)
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = inpaint_biharmonic(image, mask > 0.5, split_into_regions=True, channel_axis=-1)
+        return np.clip(out, 0, 1).astype(np.float32)

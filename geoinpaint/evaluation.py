@@ -6,24 +6,20 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from geoinpaint.data.io import read_image, read_mask, to_uint8, write_image
 from geoinpaint.data.testset import TestSet, load_testset
+from geoinpaint.methods.adapter import composite, inpaint_batches
+from geoinpaint.methods.base import Method
 from geoinpaint.runtime import DeviceChoice, resolve_device
+
+__all__ = ["composite", "evaluate_folders", "inpaint_folder", "inpaint_testset"]
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-
-
-def composite(pred: np.ndarray, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """`pred * M + images * (1 - M)` for `(N, H, W, 3)` images and `(N, H, W)` masks."""
-    m = masks[..., None]
-    return pred * m + images * (1 - m)
 
 
 MODEL_RECORD = "model.json"
@@ -32,36 +28,27 @@ must carry (e.g. a loss left out for a missing weights file); `evaluate` copies 
 set record."""
 
 
-def _inpaint_batches(model: Any, images: np.ndarray, masks: np.ndarray, name: str, batch: int):
-    for i in tqdm(range(0, len(images), batch), desc=f"inpaint {name}", unit="batch"):
-        sl = slice(i, i + batch)
-        pred = model.inpaint(images[sl], masks[sl])
-        if pred.shape != images[sl].shape:
-            raise ValueError(f"method {name!r} returned {pred.shape}, expected {images[sl].shape}")
-        yield sl, composite(pred, images[sl], masks[sl])
-
-
-def write_model_record(model: Any, name: str, out_dir: Path) -> None:
-    """`model.json` in `out_dir` for a method that carries provenance (trained methods)."""
-    if not hasattr(model, "notes"):
+def write_model_record(method: Method, out_dir: Path) -> None:
+    """`model.json` in `out_dir` for a trained method (its provenance and notes)."""
+    if not method.trained:
         return
-    record = {"method": name, "provenance": model.provenance, "notes": model.notes()}
+    record = {"method": method.name, "provenance": method.provenance(), "notes": method.notes()}
     (Path(out_dir) / MODEL_RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
-def inpaint_testset(model: Any, name: str, ts: TestSet, out_dir: Path, batch: int = 16) -> None:
+def inpaint_testset(method: Method, ts: TestSet, out_dir: Path, batch: int = 16) -> None:
     """Inpaint every image of a loaded frozen test set with a built method; save composited
     PNGs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sl, images in _inpaint_batches(model, ts.occluded, ts.masks, name, batch):
+    for sl, images in inpaint_batches(method, ts.occluded, ts.masks, batch):
         for rec_id, img in zip(ts.ids[sl], images, strict=True):
             write_image(out_dir / f"{rec_id}.png", img)
-    write_model_record(model, name, out_dir)
+    write_model_record(method, out_dir)
 
 
 def inpaint_folder(
-    model: Any, name: str, images_dir: Path, masks_dir: Path, out_dir: Path, batch: int = 16
+    method: Method, images_dir: Path, masks_dir: Path, out_dir: Path, batch: int = 16
 ) -> int:
     """Repair a user's occluded images with a built method: `<stem>.png/.jpg` in `images_dir`
     with a binary mask `<stem>.png` (255 = hole) of the same size in `masks_dir`; writes
@@ -85,10 +72,10 @@ def inpaint_folder(
         stems = [n for n, _, _ in items]
         images = np.stack([i for _, i, _ in items])
         masks = np.stack([m for _, _, m in items])
-        for sl, done in _inpaint_batches(model, images, masks, name, batch):
+        for sl, done in inpaint_batches(method, images, masks, batch):
             for stem, img in zip(stems[sl], done, strict=True):
                 write_image(out_dir / f"{stem}.png", img)
-    write_model_record(model, name, out_dir)
+    write_model_record(method, out_dir)
     return len(files)
 
 
@@ -110,7 +97,7 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
 def evaluate_folders(
     testset_dir: Path,
     images_dirs: Sequence[Path],
-    task_net: Path,
+    task_net: Path | None,
     task: str = "classification",
     device: DeviceChoice = "auto",
 ) -> list[tuple[pd.DataFrame, dict[str, object]]]:
@@ -130,17 +117,19 @@ def evaluate_folders(
         used).
     """
     from geoinpaint.metrics.suite import score_set  # torch: imported where it is needed
-    from geoinpaint.tasks.scoring import SCORERS
+    from geoinpaint.tasks.scoring import TaskScores
+    from geoinpaint.tasks.spec import get_task
 
-    if task not in SCORERS:
-        raise ValueError(f"unknown task {task!r}, expected one of {sorted(SCORERS)}")
+    spec = get_task(task)
+    if spec.has_network and task_net is None:
+        raise ValueError(f"scoring the {task} task needs its frozen task network (--task-net)")
     ts = load_testset(testset_dir)
     gt = to_uint8(ts.gt)
-    scorer = SCORERS[task](ts, task_net, device)
+    scorer = spec.load("scorer")(ts, task_net, device) if spec.has_network else None
     results = []
     for folder in images_dirs:
         outputs = load_outputs(ts, folder)
-        task_scores = scorer(outputs)
+        task_scores = scorer(outputs) if scorer is not None else TaskScores({}, {})
         scores = score_set(gt, outputs, ts.masks, resolve_device(device))
         df = pd.DataFrame(
             {

@@ -1,16 +1,13 @@
-"""Registries: the only places that map a config name to a builder.
+"""`Registry`: a name -> builder mapping, the only place that maps a config name to a component.
 
-Every inpainting method (the papers' models, ablation variants, baselines, classical algorithms)
-registers a builder with `@register_method("name")` where it is defined; task networks do the
-same in their own registry. The workflow and the CLI only ever call `build_method(name, ...)`.
+Inpainting methods (`geoinpaint.methods.registry`), task networks and discriminators each have
+one; a component registers its builder with a decorator where it is defined.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, Protocol, TypeVar
-
-import numpy as np
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -60,40 +57,3 @@ class Registry(Generic[T]):
         """Build the component registered as `name` with its options."""
         self._provide(name)
         return self._builders[name](**options)
-
-
-class InpaintingMethod(Protocol):
-    """The interface every inpainting method implements."""
-
-    def inpaint(self, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        """Fill the holes of a batch.
-
-        Args:
-            images: `(N, H, W, 3) float32 in [0, 1]`, the occluded inputs (hole pixels hold the
-                occluder and must not be trusted).
-            masks: `(N, H, W) float32 in {0, 1}`, 1 = hole.
-
-        Returns:
-            `(N, H, W, 3) float32 in [0, 1]`, raw predictions; the caller composites them.
-        """
-        ...
-
-
-# Importing a package runs its @register_method decorators. Baselines first: they need no torch.
-def _load_baselines() -> None:
-    import geoinpaint.baselines  # noqa: F401
-
-
-def _load_models() -> None:
-    import geoinpaint.models  # noqa: F401
-
-
-METHODS: Registry[InpaintingMethod] = Registry("method", _load_baselines, _load_models)
-register_method = METHODS.register
-build_method = METHODS.build
-available_methods = METHODS.names
-
-
-def needs_training(name: str) -> bool:
-    """Whether method `name` must be trained (`geoinpaint train`) before it inpaints."""
-    return bool(METHODS.traits(name).get("trained", False))

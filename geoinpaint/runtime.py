@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 
 
-def resolve_device(choice: DeviceChoice = "auto") -> torch.device:
+def resolve_device(choice: DeviceChoice | torch.device = "auto") -> torch.device:
     """Return the torch device for a config value (`auto` = CUDA when available, else CPU)."""
     import torch
 
+    if isinstance(choice, torch.device):
+        return choice
     if choice == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device 'cuda' was requested but no CUDA device is available")
     if choice == "auto":

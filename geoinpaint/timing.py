@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoinpaint.registry import build_method
+from geoinpaint.methods.adapter import to_tensors
+from geoinpaint.methods.registry import build_method, load_method
 
 
 def device_name(device: Any) -> str:
@@ -43,10 +44,15 @@ def inference_times(
     speed does not depend on the weights; the row's `weights` column says which).
     """
     trained = checkpoint is not None
-    options = {"checkpoint": checkpoint} if trained else dict(options or {})
-    if trained or options:
-        options["device"] = device
-    model = build_method(method, **options)
+    if trained:
+        model = load_method(Path(checkpoint), device, expect=method)
+    else:
+        model = build_method(method, options=options, device=device)
+
+    def once(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        x, m = to_tensors(image, mask, model.device)
+        return model.inpaint(x, m).cpu().numpy()  # the copy back waits for the device
+
     rows = []
     rng = np.random.default_rng(0)
     for size in sizes:
@@ -54,19 +60,20 @@ def inference_times(
         mask = np.zeros((1, size, size), np.float32)
         mask[:, size // 4 : size // 2, size // 4 : 3 * size // 4] = 1
         for _ in range(warmup):
-            model.inpaint(image, mask)
+            once(image, mask)
         t0 = time.perf_counter()
         for _ in range(repeats):
-            model.inpaint(image, mask)
+            once(image, mask)
         seconds = (time.perf_counter() - t0) / repeats
+        variant = model.variant() if model.trained else {}
         rows.append(
             {
                 "method": method,
                 "size": size,
                 "seconds_per_image": seconds,
                 "repeats": repeats,
-                "device": device_name(getattr(model, "device", None)),
-                "architecture": getattr(getattr(model, "cfg", None), "encoder", "n/a"),
+                "device": device_name(model.device),
+                "architecture": ", ".join(f"{k}={v}" for k, v in variant.items()) or "paper",
                 "weights": f"trained ({Path(checkpoint).name})" if trained else "untrained",
             }
         )

@@ -4,7 +4,7 @@ import sys
 from geoinpaint.cli import build_parser, main
 
 VERBS = {
-    "synth",
+    "prepare",
     "masks",
     "testset",
     "train-task",
@@ -15,7 +15,9 @@ VERBS = {
     "figure-data",
     "figure-task",
     "check-data",
-    "import",
+    "maskmix-stats",
+    "runtime",
+    "train",
     "weights",
 }
 

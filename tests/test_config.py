@@ -37,9 +37,9 @@ def test_shipped_configs_validate(name):
 def test_defaults_are_filled_in():
     config = {"run_name": "x"}
     validate(config, str(SCHEMA))
-    assert config["tasks"]["classification"]["arch"] == "vgg-small"
-    assert config["occlusion"]["cloud"]["min_fraction"] == 0.15
-    assert config["occlusion"]["maskmix"]["threshold"] == 0.5
+    assert config["seeds"] == [0] and config["experiments"] == {}
+    assert config["augmentation"]["maskmix"]["threshold"] == 0.5
+    assert config["augmentation"]["augmix"]["severity"] == 3
 
 
 def test_a_typo_is_rejected_naming_the_key():
@@ -51,6 +51,44 @@ def test_a_typo_is_rejected_naming_the_key():
 
 def test_a_wrong_type_is_rejected_naming_the_key():
     config = copy.deepcopy(_load("config.yaml"))
-    config["data"]["image_size"] = "big"
-    with pytest.raises(WorkflowError, match="image_size"):
+    config["datasets"]["rsscn7"]["size"] = "big"
+    with pytest.raises(WorkflowError, match="size"):
         validate(config, str(SCHEMA))
+
+
+def _checked(**changes):
+    from geoinpaint.config import check_config
+
+    config = copy.deepcopy(_load("config.yaml"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    validate(config, str(SCHEMA))
+    check_config(config)
+
+
+def test_cross_field_checks_name_the_key_before_any_job():
+    from geoinpaint.config import check_config  # noqa: F401
+
+    with pytest.raises(ValueError, match=r"methods\.prposed.*proposed"):
+        _checked(methods__prposed={"epochs": 1})
+    with pytest.raises(ValueError, match=r"tasks\.classification\.arch.*vgg16"):
+        _checked(tasks__classification__arch="vgg17")
+    with pytest.raises(ValueError, match=r"datasets\.rsscn7\.root"):
+        _checked(datasets__rsscn7={"source": "rsscn7", "root": "/no/such/folder"})
+    with pytest.raises(ValueError, match="min_fraction 0.5 is above max_fraction 0.2"):
+        _checked(masks__cloud={"kind": "cloud", "min_fraction": 0.5, "max_fraction": 0.2})
+    with pytest.raises(ValueError, match="cannot import 'no_such_plugin'"):
+        _checked(plugins=["no_such_plugin"])
+
+
+def test_shipped_configs_pass_the_cross_field_checks():
+    from geoinpaint.config import check_config
+
+    for name in ("config.yaml", "smoke.yaml"):
+        config = _load(name)
+        validate(config, str(SCHEMA))
+        check_config(config)

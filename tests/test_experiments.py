@@ -1,132 +1,146 @@
-"""The paper's tables as rows of trained models, and which rows share a training run."""
+"""The papers' experiments files expanded into training runs, outputs and table rows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from geoinpaint.experiments import (
-    all_rows,
-    plan,
-    table_rows,
-    tables,
-    training_key,
-    training_options,
-    variant_key,
-)
+from geoinpaint.config import load_config
+from geoinpaint.experiments.plan import plan
+from tests_paths import REPO
 
-CONFIG = {
-    "data": {"image_size": 256},
-    "inpainting": {
-        "methods": ["proposed_b", "proposed-", "proposed"],
-        "options": {
-            "alpha1": 1.0,
-            "alpha2": 1.0,
-            "d_coarse": 3,
-            "d_refine": 3,
-            "disc_coarse": "patchgan",
-            "disc_refine": "patchgan",
-        },
-        "lambda_task": {"classification": 5.0, "crossview": 1.2, "segmentation": 5.0},
-        "ablations": {
-            "lambda": [0.0, 3.0, 5.0, 10.0],
-            "alpha1": [1.0, 5.0, 10.0],
-            "alpha2": [1.0, 5.0, 10.0],
-            "patchgan_layers": [[3, 3], [4, 3], [3, 4]],
-            "discriminators": [["patchgan", "patchgan"], ["dcgan", "patchgan"]],
-            "augmentation": ["maskmix", "augmix"],
-        },
-    },
-}
+PAPERS = REPO / "config" / "experiments"
 
 
-def keys(table: str, perceptual: bool = True) -> list[tuple[str, str, str]]:
-    return [
-        (r.label, variant_key(r, CONFIG), training_key(r, CONFIG, perceptual))
-        for r in table_rows(CONFIG, table)
-    ]
+def config(**overrides) -> dict:
+    base = load_config(REPO / "config" / "config.yaml")
+    base["datasets"] = {role: {**d, "size": 256} for role, d in base["datasets"].items()}
+    return {**base, **overrides}
 
 
-def test_table_iv_lambda_five_is_the_proposed_model_itself():
-    rows = keys("IV")
-    assert [r[0] for r in rows] == ["lambda = 0", "lambda = 3", "lambda = 5", "lambda = 10"]
-    assert rows[2][1:] == ("proposed", "proposed")
-    assert rows[0][1] == "proposed_lambda_task-0"
+@pytest.fixture
+def lpips_present(torch_home: Path) -> None:
+    """A stand-in file where the LPIPS-VGG trunk would be (planning only checks presence)."""
+    torch_home.mkdir(parents=True)
+    (torch_home / "vgg16-397923af.pth").write_bytes(b"")
 
 
-def test_cross_view_uses_its_own_lambda_of_one_point_two():
-    (proposed,) = [r for r in table_rows(CONFIG, "II") if r.method == "proposed"]
-    assert training_options(proposed, CONFIG)["lambda_task"] == 1.2
-    assert variant_key(proposed, CONFIG) == "proposed"
+def rows(p, table: str) -> list:
+    return p.tables[("task_driven", table)].rows
 
 
-def test_table_v_shares_runs_across_alpha1_only_while_lpips_is_missing():
-    with_lp = {t for _, _, t in keys("V", perceptual=True)}
-    without = {t for _, _, t in keys("V", perceptual=False)}
-    assert len(with_lp) == 9 and len(without) == 3
-    assert "proposed_alpha2-5" in without
+def first(row):
+    return next(iter(next(iter(row.outputs.values())).values()))
 
 
-def test_table_vi_labels_give_the_patchgan_output_sizes():
-    labels = [r[0] for r in keys("VI")]
+def test_table_iv_lambda_five_is_the_proposed_model_itself(torch_home):
+    p = plan(config(), PAPERS)
+    labels = [r.label for r in rows(p, "IV")]
+    assert labels == ["lambda = 0", "lambda = 3", "lambda = 5", "lambda = 10"]
+    outputs = [first(r) for r in rows(p, "IV")]
+    assert (outputs[2].key, outputs[2].run.key) == ("proposed", "proposed")
+    assert outputs[0].run.key == "proposed_lambda_task-0"
+    (table_i,) = [r for r in rows(p, "I") if r.method == "proposed"]
+    assert first(table_i).run is outputs[2].run
+
+
+def test_cross_view_uses_its_own_lambda_of_one_point_two(torch_home):
+    p = plan(config(), PAPERS)
+    (proposed,) = [r for r in rows(p, "II") if r.method == "proposed"]
+    assert first(proposed).run.overrides["lambda_task"] == 1.2
+    assert first(proposed).role == "cvusa"
+
+
+def test_table_v_shares_runs_across_alpha1_only_while_lpips_is_missing(torch_home):
+    without = {first(r).run.key for r in rows(plan(config(), PAPERS), "V")}
+    assert len(without) == 3 and "proposed_alpha2-5" in without
+    (torch_home / "vgg16-397923af.pth").parent.mkdir(parents=True)
+    (torch_home / "vgg16-397923af.pth").write_bytes(b"")
+    with_lp = {first(r).run.key for r in rows(plan(config(), PAPERS), "V")}
+    assert len(with_lp) == 9
+
+
+def test_shared_run_keeps_the_base_alpha1_without_lpips(torch_home):
+    p = plan(config(), PAPERS)
+    run = first(rows(p, "V")[5]).run  # alpha1 = 5, alpha2 = 10
+    assert run.key == "proposed_alpha2-10" and "alpha1" not in run.overrides
+
+
+def test_table_vi_labels_give_the_patchgan_output_sizes(torch_home):
+    labels = [r.label for r in rows(plan(config(), PAPERS), "VI")]
     assert labels[1] == "d_c = 4 (16x16), d_r = 3 (32x32)"
 
 
-def test_coarse_only_reads_the_proposed_models_coarse_output():
-    coarse, fine = table_rows(CONFIG, "H")
-    assert training_key(coarse, CONFIG, True) == training_key(fine, CONFIG, True) == "proposed"
-    assert variant_key(coarse, CONFIG) == "coarse-only"
+def test_coarse_only_reads_the_proposed_models_run(torch_home):
+    coarse, fine = rows(plan(config(), PAPERS), "H")
+    assert first(coarse).run is first(fine).run and first(coarse).key == "coarse-only"
+    assert first(coarse).method == "coarse-only" and first(coarse).run.method == "proposed"
 
 
-def test_the_whole_classification_grid_needs_fourteen_training_runs():
-    rows = [r for r in all_rows(CONFIG) if r.task == "classification"]
-    runs = {training_key(r, CONFIG, True) for r in rows}
+def test_the_whole_classification_grid_needs_eighteen_training_runs(lpips_present):
+    p = plan(config(), PAPERS)
+    runs = [r for r in p.runs.values() if r.role == "rsscn7"]
     # Proposed_b, Proposed-, Proposed, lambda 0/3/10, 8 more (alpha1, alpha2), d (4,3), (3,4),
     # DCGAN, AugMix
     assert len(runs) == 3 + 3 + 8 + 2 + 1 + 1
 
 
-def test_unknown_table_is_an_error():
-    with pytest.raises(ValueError, match="IX"):
-        table_rows(CONFIG, "IX")
+def test_unimplemented_methods_are_listed_as_missing_not_dropped(torch_home):
+    from geoinpaint.methods.registry import method_names
+
+    p = plan(config(), PAPERS)
+    missing = [r for r in rows(p, "I") if r.missing]
+    assert all(r.method not in method_names() for r in missing)
+    assert all("not implemented" in r.missing for r in missing)
+    assert len(rows(p, "I")) == 20
 
 
-def with_ablations(names: list[str]) -> dict:
-    """CONFIG asking for the ablation tables `names` (a copy: CONFIG is left as it is)."""
-    inpainting = {**CONFIG["inpainting"], "ablations": {**CONFIG["inpainting"]["ablations"]}}
-    inpainting["ablations"]["tables"] = names
-    return {**CONFIG, "inpainting": inpainting}
-
-
-def test_plan_shares_runs_and_lists_every_tables_outputs():
-    config = with_ablations(["IV", "V", "VI", "VII", "VIII", "H"])
-    with_lp, without = plan(config, True), plan(config, False)
-    assert list(with_lp.rows) == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "H"]
-    classification = [r for r in with_lp.runs.values() if r.task == "classification"]
-    # 18 for scene recognition (see above), 12 when alpha1 cannot matter; 3 for each other task
-    assert len(classification) == 18 and len(without.runs) == 12 + 2 * 3
-    # coarse-only reads the Proposed run; each run's options are what it trains with
-    coarse = with_lp.variants[("classification", "coarse-only")]
-    assert (coarse.method, coarse.run) == ("coarse-only", "proposed")
-    run = without.runs[("classification", "proposed_alpha2-5")]
-    assert run.method == "proposed" and run.options["alpha2"] == 5.0
-    assert run.options["alpha1"] == 1.0, "without LPIPS the shared run keeps the base alpha1"
-    assert with_lp.runs[("crossview", "proposed")].options["lambda_task"] == 1.2
-    assert [v.key for v in with_lp.task_variants("segmentation")] == [
-        "proposed_b",
-        "proposed-",
-        "proposed",
+def test_a_config_can_keep_only_some_methods_and_the_table_says_so(torch_home):
+    p = plan(config(experiments={"task_driven": {"methods": ["telea", "proposed"]}}), PAPERS)
+    assert [r.label for r in rows(p, "I")] == [
+        "Clean Testing",
+        "Occluded Testing",
+        "Telea",
+        "Proposed",
     ]
+    assert "proposed_b" in p.tables[("task_driven", "I")].excluded
 
 
-def test_no_trained_methods_and_no_ablations_plan_no_training():
-    config = with_ablations([])
-    config["inpainting"]["methods"] = []
-    empty = plan(config, True)
-    assert empty.rows == {} and empty.runs == {} and tables(config) == []
+def test_seeds_keep_their_runs_and_outputs_apart(torch_home):
+    p = plan(config(seeds=[0, 1]), PAPERS)
+    (proposed,) = [r for r in rows(p, "I") if r.method == "proposed"]
+    (outputs,) = proposed.outputs.values()
+    assert sorted(outputs) == [0, 1]
+    paths = {p.checkpoint(o.run) for o in outputs.values()}
+    assert paths == {f"runs/embedded/rsscn7/seed{k}/train_cloud/proposed.pt" for k in (0, 1)}
+    assert {p.metrics(o) for o in outputs.values()} == {
+        f"runs/embedded/rsscn7/cloud/seed{k}/metrics/proposed.csv" for k in (0, 1)
+    }
+    masks = {name for role, name in p.masksets if role == "rsscn7"}
+    assert masks == {"cloud", "train_cloud_seed0", "train_cloud_seed1"}
 
 
-def test_base_options_carry_the_configs_maskmix_and_augmix_settings():
-    config = {**CONFIG, "occlusion": {"maskmix": {"threshold": 0.4}, "augmix": {"width": 2}}}
-    (row,) = [r for r in table_rows(config, "I") if r.method == "proposed"]
-    options = training_options(row, config)
-    assert options["maskmix"] == {"threshold": 0.4} and options["augmix"] == {"width": 2}
+def test_augmentation_settings_reach_every_run(torch_home):
+    p = plan(config(augmentation={"maskmix": {"threshold": 0.4}, "augmix": {"width": 2}}), PAPERS)
+    run = first(rows(p, "I")[-1]).run
+    assert run.overrides["maskmix"] == {"threshold": 0.4} and run.overrides["augmix"] == {
+        "width": 2
+    }
+
+
+def test_a_row_option_the_method_lacks_is_an_error_naming_it(torch_home, tmp_path):
+    paper = tmp_path / "mine.yaml"
+    paper.write_text(
+        "tables:\n  X:\n    task: classification\n    columns: [psnr]\n"
+        "    rows: [{method: proposed, options: {lamda_task: 3}}]\n"
+    )
+    with pytest.raises(ValueError, match="lamda_task"):
+        plan(config(experiments={"mine": {}}), tmp_path)
+
+
+def test_an_image_size_the_generator_cannot_take_is_an_error_before_any_job(torch_home):
+    small = config()
+    small["datasets"]["rsscn7"]["size"] = 48
+    with pytest.raises(ValueError, match="multiple of 32"):
+        plan(small, PAPERS)

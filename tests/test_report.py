@@ -21,11 +21,12 @@ def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smo
     results = json.loads(found.group(1))
     produced = sorted(
         str(p.relative_to(smoke_run))
-        for pattern in ("results/*.csv", "paper_figures/*.png")
+        for pattern in ("results/*/*/*.csv", "paper_figures/*/*/*.png")
         for p in smoke_run.glob(pattern)
     )
-    assert "results/table_I.csv" in produced
-    assert "paper_figures/fig6_qualitative_scene_recognition.png" in produced
+    table_i = "results/smoke/task_driven/table_I.csv"
+    fig6 = "paper_figures/smoke/task_driven/fig6_qualitative_scene_recognition.png"
+    assert table_i in produced and fig6 in produced
     missing = sorted(set(produced) - set(results))
     assert not missing, f"flag these outputs with report(...) and a caption: {missing}"
     for path in produced:
@@ -33,6 +34,5 @@ def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smo
         named = re.search(r"\b(Table|Fig\.|Sec\.) ", entry["caption"])
         assert named, f"{path}: the caption names no paper table, figure or section"
         assert entry["data_uri"].startswith("data:"), f"{path} is not embedded"
-    assert "Table I</strong>" in results["results/table_I.csv"]["caption"]
-    fig6 = "paper_figures/fig6_qualitative_scene_recognition.png"
-    assert "Fig. 6</strong>" in results[fig6]["caption"]
+    assert "Table I</strong>" in results[table_i]["caption"]
+    assert "Fig. 6" in results[fig6]["caption"]

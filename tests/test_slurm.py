@@ -30,17 +30,10 @@ from workflow_run import ENV, run_ok, snakemake, workflow_copy
 SCRIPTS = REPO / ".ci" / "slurm"
 SLURM_DIR = Path(os.environ.get("GEOINPAINT_SLURM_DIR", "/tmp/geoinpaint-slurm"))
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
-TASKS = ("classification", "crossview", "segmentation")
-CLUSTER_RULES = {  # everything else is a localrule
-    "train_task",
-    "train_inpainting",
-    "runtime",
-    *(f"inpaint_{task}" for task in TASKS),
-    *(f"inpaint_trained_{task}" for task in TASKS),
-    *(f"evaluate_{task}" for task in TASKS),
-}
+CLUSTER_RULES = {"train_task", "train_inpainting", "runtime", "inpaint", "evaluate"}
+"""Everything else is a localrule."""
 MEASURED = {"runtime.csv"}  # wall-clock times: the one result that differs between runs
-EPOCH_DONE = re.compile(r"epoch (\d+)/\d+ loss")
+EPOCH_DONE = re.compile(r"epoch (\d+)/\d+: loss")
 RESUMED = re.compile(r"resuming .*at epoch (\d+)/(\d+)")
 
 
@@ -186,25 +179,26 @@ def test_smoke_workflow_through_real_slurm_submits_jobs_and_matches_local_result
     jobs = submitted_jobs(out)
     print(f"smoke workflow through SLURM in {time.monotonic() - t0:.0f} s, sbatch jobs: {jobs}")
     assert set(jobs.values()) == CLUSTER_RULES, "cluster rules via sbatch, localrules not"
-    # one per task, scoring its rows: clean, occluded and 3 methods
-    assert sum(rule.startswith("evaluate_") for rule in jobs.values()) == 3
+    # one per test set (a task's role and mask set), scoring its rows
+    assert sum(rule == "evaluate" for rule in jobs.values()) == 3
     for job, log in SUBMITTED.findall(out):
         assert slurmctld_saw(int(job), "WEXITSTATUS 0"), f"SLURM has no record of job {job} ending"
         assert Path(log).is_file(), f"no SLURM log of job {job}"
     produced = {
         str(p.relative_to(root))
         for root in (where, smoke_run)
-        for p in [*root.glob("results/*"), *root.glob("paper_figures/*")]
+        for p in [*root.glob("results/*/*/*"), *root.glob("paper_figures/*/*/*")]
     }
     for path in produced:
         assert (where / path).is_file() and (smoke_run / path).is_file(), path
     # Same config and seed, run twice on this machine (locally and through SLURM): identical
     # results apart from the provenance time fields (and the measured inference times).
-    compared = sorted(p.name for p in (where / "results").glob("*.csv") if p.name not in MEASURED)
+    results = Path("results/smoke/task_driven")
+    compared = sorted(p.name for p in (where / results).glob("*.csv") if p.name not in MEASURED)
     assert "table_VIII.csv" in compared
     for name in compared:
-        on_slurm_ = pd.read_csv(where / "results" / name)
-        local = pd.read_csv(smoke_run / "results" / name)
+        on_slurm_ = pd.read_csv(where / results / name)
+        local = pd.read_csv(smoke_run / results / name)
         drop = [c for c in TIME_FIELDS if c in local.columns]
         pd.testing.assert_frame_equal(on_slurm_.drop(columns=drop), local.drop(columns=drop))
 
@@ -214,14 +208,14 @@ def test_failing_slurm_job_fails_the_run(slurm_env, tmp_path):
     where = workflow_copy(tmp_path / "wf")
     profile = cluster_profile(tmp_path / "profile")
     config = smoke_config(where, "broken", epochs=2)
-    state = where / "runs" / "broken" / "state" / "classification.pt"
+    state = where / "runs" / "broken" / "state" / "rsscn7" / "seed0" / "task_net.pt"
     state.parent.mkdir(parents=True)
     state.write_bytes(b"not a checkpoint")  # the training job dies loading it, inside SLURM
     proc = snakemake(
         where,
         "--retries",
         "0",
-        *on_slurm(profile, config, "runs/broken/tasks/classification.pt"),
+        *on_slurm(profile, config, "runs/broken/rsscn7/seed0/task_net.pt"),
         cores=None,
         env=slurm_env,
         timeout=600,
@@ -231,9 +225,9 @@ def test_failing_slurm_job_fails_the_run(slurm_env, tmp_path):
     (job,) = submitted_jobs(out)
     assert f"SLURM-job '{job}' failed, SLURM status is: 'FAILED'" in out
     assert slurmctld_saw(job, "WEXITSTATUS 1")
-    train_log = where / "runs/broken/logs/train_task_classification.log"
+    train_log = where / "runs/broken/logs/train_task_rsscn7_seed0.log"
     assert "not a readable checkpoint" in train_log.read_text()
-    assert not (where / "runs/broken/tasks/classification.pt").exists()
+    assert not (where / "runs/broken/rsscn7/seed0/task_net.pt").exists()
 
 
 def wait_for(what: str, condition: Callable[[], object], proc: subprocess.Popen, timeout: float):
@@ -255,7 +249,7 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
     where = workflow_copy(tmp_path / "wf")
     profile = cluster_profile(tmp_path / "profile")
     config = smoke_config(where, "resume", epochs=24)
-    train_log = where / "runs" / "resume" / "logs" / "train_task_classification.log"
+    train_log = where / "runs" / "resume" / "logs" / "train_task_rsscn7_seed0.log"
     output = tmp_path / "snakemake.log"
 
     def log_text() -> str:
@@ -274,7 +268,7 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
         return proc.stdout
 
     cmd = ["timeout", "-k", "15", "600", sys.executable, "-m", "snakemake"]
-    cmd += on_slurm(profile, config, "runs/resume/tasks/classification.pt")
+    cmd += on_slurm(profile, config, "runs/resume/rsscn7/seed0/task_net.pt")
     with (
         output.open("w") as sink,
         subprocess.Popen(
@@ -320,5 +314,5 @@ def test_training_job_requeued_or_cancelled_on_slurm_resumes_from_its_last_epoch
         shown = slurm("scontrol", "show", "job", "-o", str(job_id))
         for field in (f"TimeLimit={limit}", "MinMemoryNode=4000M", "NumCPUs=1"):
             assert field in shown, f"{field} not in: {shown}"
-    history = pd.read_csv(where / "runs" / "resume" / "tasks" / "classification_log.csv")
+    history = pd.read_csv(where / "runs" / "resume" / "rsscn7" / "seed0" / "task_net_log.csv")
     assert list(history["epoch"]) == list(range(1, 25)), "every epoch exactly once"

@@ -4,7 +4,59 @@ import pandas as pd
 import pytest
 
 from geoinpaint.metrics import set_metrics_path
-from geoinpaint.reporting.tables import build_table, to_latex, to_markdown, write_table
+from geoinpaint.reporting import tables
+
+PAPER_COLUMNS = ["psnr", "ssim", "mse", "brisque_live"]
+TASK = {
+    "I": ("classification", ["accuracy"]),
+    "II": ("crossview", ["recall@1", "recall@5", "recall@10", "recall@top1%", "ap"]),
+    "III": ("segmentation", ["miou"]),
+    "IV": ("classification", ["accuracy"]),
+}
+
+
+def layout(table: str, rows: dict, blocks: int = 1) -> dict:
+    """A one-seed layout of `rows` (label -> metrics CSV), as `experiments.layout` writes it."""
+    base = table.removesuffix("_extended")
+    task, task_columns = TASK[base]
+    labels = {"clean": "Clean Testing", "occluded": "Occluded Testing"}
+    return {
+        "paper": "task_driven",
+        "id": table,
+        "title": f"The table {base}",
+        "task": task,
+        "columns": PAPER_COLUMNS + task_columns,
+        "extended": table.endswith("_extended"),
+        "blocks": [f"block {b}" for b in range(blocks)],
+        "rows": [
+            {
+                "label": labels.get(key, key),
+                "source": key if key in labels else "method",
+                "missing": "",
+                "cells": [[str(path)]] * blocks,
+            }
+            for key, path in rows.items()
+        ],
+        "excluded": [],
+        "seeds": [0],
+    }
+
+
+def build_table(table, rows, prov):
+    return tables.build_table(layout(table, rows), prov)
+
+
+def to_markdown(df, table):
+    return tables.to_markdown(df)
+
+
+def to_latex(df, table):
+    return tables.to_latex(df)
+
+
+def write_table(df, table, prefix):
+    return tables.write_table(df, df.attrs["layout"], prefix.with_suffix(".csv"))
+
 
 PROV = {"config_hash": "abc", "seed": 0, "git_commit": "x", "versions": "v", "created_at": "t"}
 MISSING_FID = "needs pt_inception-2015-12-05-6726825d.pth (it is not in /hub/checkpoints)"
@@ -181,7 +233,36 @@ def test_ablation_table_rows_carry_their_models_notes_and_provenance(tmp_path):
     assert list(df.columns[1:6]) == ["PSNR", "SSIM", "MSE", "BRISQUE (LIVE-SVR)", "Accuracy"]
     assert df["model_provenance"].str.contains("checkpoint: proposed.pt").all()
     md = to_markdown(df, "IV")
-    assert "# Table IV: The Proposed model on scene recognition" in md
+    assert "# Table IV: The table IV" in md
     # ties are bold in every tied row
     assert "| lambda = 5 | 19.00 | **0.6000** | **20.00** | **30.00** | **100.00** |" in md
     assert "Model (every trained model): perceptual loss: not used, alpha1 has no effect" in md
+
+
+def test_a_missing_method_row_is_listed_with_its_reason_never_dropped(rows):
+    lay = layout("I", rows)
+    lay["rows"].append(
+        {
+            "label": "CSA",
+            "source": "method",
+            "missing": "method 'csa' is not implemented yet",
+            "cells": [[]],
+        }
+    )
+    df = tables.build_table(lay, PROV)
+    assert df.iloc[-1]["method"] == "CSA" and df.iloc[-1][["PSNR", "Accuracy"]].isna().all()
+    md = tables.to_markdown(df)
+    assert "| CSA | n/a | n/a | n/a | n/a | n/a |" in md
+    assert "method 'csa' is not implemented yet" in md
+
+
+def test_seeds_are_averaged_and_blocks_get_their_own_columns(tmp_path):
+    a = _metrics(tmp_path, "a", 20.0, [True, True])
+    b = _metrics(tmp_path, "b", 30.0, [True, False])
+    lay = layout("I", {"m": a}, blocks=2)
+    lay["rows"][0]["cells"] = [[str(a), str(b)], [str(b)]]
+    lay["seeds"] = [0, 1]
+    df = tables.build_table(lay, PROV)
+    assert df.iloc[0]["block 0 | PSNR"] == 25.0 and df.iloc[0]["block 1 | PSNR"] == 30.0
+    assert df.iloc[0]["block 0 | Accuracy"] == 75.0 and df.iloc[0]["n_seeds"] == 2
+    assert "a mean over seeds 0, 1" in tables.to_markdown(df)

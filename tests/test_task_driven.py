@@ -6,24 +6,31 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torchvision.models import resnet34
 
 from geoinpaint.data.io import to_uint8
 from geoinpaint.data.scenes import write_split
-from geoinpaint.evaluation import composite
 from geoinpaint.masks.maskset import write_maskset
+from geoinpaint.methods.adapter import inpaint_batches
+from geoinpaint.methods.options import make_options
+from geoinpaint.methods.registry import load_method, needs_training
+from geoinpaint.methods.train import load_train_set, train_method
 from geoinpaint.metrics.full_reference import full_reference_batch
 from geoinpaint.metrics.weights import WeightsUnavailable
-from geoinpaint.models.coarse_to_fine import CoarseToFine, EncoderDecoder, load_imagenet_stages
-from geoinpaint.models.task_driven import PRESETS, build, make_config
+from geoinpaint.models.task_driven import PRESETS
+from geoinpaint.models.task_driven.generator import (
+    CoarseToFine,
+    EncoderDecoder,
+    load_imagenet_stages,
+)
+from geoinpaint.models.task_driven.options import TaskDrivenOptions
 from geoinpaint.nn.discriminators import DISCRIMINATORS, PatchGAN
-from geoinpaint.registry import needs_training
 from geoinpaint.tasks.train_task import train_task
 from geoinpaint.training import losses
-from geoinpaint.training.data import InpaintingTrainSet, load_train_set
-from geoinpaint.training.engine import Engine, EngineConfig, TrainRun
+from geoinpaint.training.engine import Engine, EngineConfig
 from geoinpaint.training.state import DivergenceError, load_checkpoint
 
 TINY = {"encoder": "resnet-small", "ndf": 8, "batch_size": 4, "epochs": 1, "alpha1": 0.0}
@@ -142,12 +149,14 @@ def test_perceptual_loss_without_vgg16_names_the_missing_file(torch_home):
 
 def test_config_rejects_a_typo_naming_it_and_accepts_nested_maskmix():
     with pytest.raises(ValueError, match="lamda_task"):
-        make_config({"lamda_task": 3})
+        make_options(TaskDrivenOptions, {"lamda_task": 3})
     with pytest.raises(ValueError, match="max_rotat"):
-        make_config({"maskmix": {"max_rotat": 10}})
-    cfg = make_config({"maskmix": {"max_rotate": 10.0}, "lambda_task": 3})
+        make_options(TaskDrivenOptions, {"maskmix": {"max_rotat": 10}})
+    cfg = make_options(TaskDrivenOptions, {"maskmix": {"max_rotate": 10.0}, "lambda_task": 3})
     assert cfg.maskmix.max_rotate == 10.0 and cfg.lambda_task == 3
-    assert make_config(cfg.to_dict()) == cfg
+    plain = dataclasses.asdict(cfg)
+    plain["augmix"]["ops"] = list(plain["augmix"]["ops"])
+    assert make_options(TaskDrivenOptions, plain) == cfg
 
 
 def test_variants_differ_only_in_task_loss_and_augmentation():
@@ -166,7 +175,7 @@ class Quadratic:
         self.opt = torch.optim.SGD([self.w], lr=0.1)
         self.calls, self.fail_at, self.nan_at = 0, fail_at, nan_at
 
-    def train_step(self, indices, epoch):
+    def train_step(self, indices):
         self.calls += 1
         if self.calls == self.fail_at:
             raise KeyboardInterrupt  # the job is killed here
@@ -193,6 +202,10 @@ class Quadratic:
         self.opt.load_state_dict(state["opt"])
 
 
+def _indices(indices, epoch):
+    return indices
+
+
 def _engine(tmp_path: Path, save_every_s: float = 600.0) -> Engine:
     return Engine(
         EngineConfig(
@@ -208,13 +221,13 @@ def _engine(tmp_path: Path, save_every_s: float = 600.0) -> Engine:
 
 def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
     reference = Quadratic()
-    _engine(tmp_path / "a").run(reference, 7)
+    _engine(tmp_path / "a").run(reference, 7, _indices)
     killed = Quadratic(fail_at=6)  # inside epoch 2 (4 steps per epoch)
     with pytest.raises(KeyboardInterrupt):
-        _engine(tmp_path / "b", save_every_s=0).run(killed, 7)
+        _engine(tmp_path / "b", save_every_s=0).run(killed, 7, _indices)
     assert load_checkpoint(tmp_path / "b" / "state.pt")["step"] == 1
     resumed = Quadratic()
-    history = _engine(tmp_path / "b").run(resumed, 7)
+    history = _engine(tmp_path / "b").run(resumed, 7, _indices)
     assert torch.equal(resumed.w, reference.w)
     assert len(history) == 3 and (tmp_path / "b" / "log.csv").read_text().count("\n") == 4
 
@@ -222,18 +235,33 @@ def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
 def test_engine_stops_on_nan_and_keeps_the_last_good_state(tmp_path):
     routine = Quadratic(nan_at=6)
     with pytest.raises(DivergenceError, match="last good state is kept"):
-        _engine(tmp_path).run(routine, 7)
+        _engine(tmp_path).run(routine, 7, _indices)
     state = load_checkpoint(tmp_path / "state.pt")
     assert state["epoch"] == 1 and torch.isfinite(state["routine"]["w"]).all()
 
 
 def _train(name: str, root: Path, out: Path, **options) -> tuple:
-    data = load_train_set("classification", root / "train", root / "masks")
-    method = build(name, device="cpu", **{**TINY, **options})
-    run = TrainRun(state=out / "state.pt", log_csv=out / "log.csv", samples_dir=out / "grid")
-    history = method.fit(data, root / "clf.pt", run)
-    method.save(out / "model.pt")
-    return method, history, data
+    method = train_method(
+        name,
+        "classification",
+        root / "train",
+        root / "masks",
+        root / "clf.pt",
+        {**TINY, **options},
+        out / "model.pt",
+        out / "state.pt",
+        out / "log.csv",
+        out / "grid",
+        seed=0,
+        device="cpu",
+        threads=1,
+    )
+    history = pd.read_csv(out / "log.csv").to_dict("records")
+    return method, history, load_train_set("classification", root / "train", root / "masks")
+
+
+def _inpaint(method, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    return np.concatenate([b for _, b in inpaint_batches(method, images, masks)])
 
 
 def test_training_writes_log_samples_and_a_weights_only_checkpoint(scenes64, tmp_path):
@@ -242,19 +270,21 @@ def test_training_writes_log_samples_and_a_weights_only_checkpoint(scenes64, tmp
     assert {"l1", "gan", "task", "d_c", "d_r", "lr", "images_per_s"} <= set(history[0])
     assert (tmp_path / "grid" / "epoch_002.png").is_file()
     ckpt = torch.load(tmp_path / "model.pt", weights_only=True)
-    assert ckpt["method"] == "proposed" and ckpt["config"]["augment"] == "maskmix"
+    assert ckpt["method"] == "proposed" and ckpt["options"]["augment"] == "maskmix"
     assert "perceptual_loss" in ckpt["provenance"] and "task_network" in ckpt["provenance"]
-    loaded = build("proposed", checkpoint=tmp_path / "model.pt", device="cpu")
+    loaded = load_method(tmp_path / "model.pt", "cpu", expect="proposed")
     masks = data.masks[:3]
     occluded = np.where(masks[..., None] == 1, 0.5, data.images[:3]).astype(np.float32)
-    assert np.array_equal(loaded.inpaint(occluded, masks), method.inpaint(occluded, masks))
+    assert np.array_equal(_inpaint(loaded, occluded, masks), _inpaint(method, occluded, masks))
+    coarse = load_method(tmp_path / "model.pt", "cpu", expect="coarse-only")
+    assert not np.array_equal(_inpaint(coarse, occluded, masks), _inpaint(method, occluded, masks))
+    with pytest.raises(ValueError, match="holds a trained 'proposed' model"):
+        load_method(tmp_path / "model.pt", "cpu", expect="proposed_b")
 
 
 def test_task_loss_never_changes_the_frozen_task_network(scenes64, tmp_path):
     before = load_checkpoint(scenes64 / "clf.pt")["state_dict"]
-    method = build("proposed-", device="cpu", **TINY)
-    data = load_train_set("classification", scenes64 / "train", scenes64 / "masks")
-    method.fit(data, scenes64 / "clf.pt", TrainRun(state=tmp_path / "s.pt"))
+    _train("proposed-", scenes64, tmp_path)
     after = load_checkpoint(scenes64 / "clf.pt")["state_dict"]
     assert all(torch.equal(before[k], after[k]) for k in before)
 
@@ -264,16 +294,15 @@ def test_interrupted_gan_training_resumes_to_identical_weights(scenes64, tmp_pat
     _train("proposed", scenes64, tmp_path / "cut", epochs=1)
     resumed, history, _ = _train("proposed", scenes64, tmp_path / "cut", epochs=2)
     assert len(history) == 2
-    for a, b in zip(full.generator.parameters(), resumed.generator.parameters(), strict=True):
+    for a, b in zip(full.nets.parameters(), resumed.nets.parameters(), strict=True):
         assert torch.equal(a, b)
 
 
 def test_trained_model_beats_the_occluded_input(scenes64, tmp_path):
-    data = load_train_set("classification", scenes64 / "train", scenes64 / "masks")
-    method, _, _ = _train("proposed_b", scenes64, tmp_path, epochs=4, batch_size=4, lr=1e-3)
+    method, _, data = _train("proposed_b", scenes64, tmp_path, epochs=4, batch_size=4, lr=1e-3)
     masks = data.masks
     occluded = np.where(masks[..., None] == 1, 1.0, data.images).astype(np.float32)
-    out = composite(method.inpaint(occluded, masks), occluded, masks)
+    out = _inpaint(method, occluded, masks)
     gt = to_uint8(data.images)
     ours = full_reference_batch(gt, to_uint8(out), masks)["psnr"].mean()
     before = full_reference_batch(gt, to_uint8(occluded), masks)["psnr"].mean()
@@ -281,19 +310,20 @@ def test_trained_model_beats_the_occluded_input(scenes64, tmp_path):
 
 
 def test_augmix_is_refused_for_tasks_that_need_pixel_positions(scenes64, tmp_path):
-    data = load_train_set("classification", scenes64 / "train", scenes64 / "masks")
-    seg = dataclasses.replace(data, task="segmentation")
     with pytest.raises(ValueError, match="AugMix"):
-        build("proposed-augmix", device="cpu", **TINY).fit(seg, None, TrainRun(tmp_path / "s"))
+        train_method(
+            "proposed-augmix",
+            "segmentation",
+            scenes64 / "train",
+            scenes64 / "masks",
+            None,
+            TINY,
+            tmp_path / "m.pt",
+            tmp_path / "s.pt",
+        )
 
 
 def test_too_few_seed_masks_is_a_clear_error(scenes64, tmp_path):
     write_maskset(tmp_path / "few", "cloud", 5, 64, seed=0)
     with pytest.raises(ValueError, match="needs 21"):
         load_train_set("classification", scenes64 / "train", tmp_path / "few")
-
-
-def test_train_set_targets_are_class_labels(scenes64):
-    data = load_train_set("classification", scenes64 / "train", scenes64 / "masks")
-    assert isinstance(data, InpaintingTrainSet) and len(data) == 21
-    assert data.target_batch(torch.tensor([0, 20])).tolist() == [0, 6]

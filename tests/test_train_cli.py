@@ -45,7 +45,7 @@ def train_command(root: Path, out: Path, epochs: int, save_every_s: float = 600.
 
 
 def generator_of(checkpoint: Path) -> dict[str, torch.Tensor]:
-    return load_checkpoint(checkpoint)["generator"]
+    return load_checkpoint(checkpoint)["networks"]["generator"]
 
 
 def test_training_killed_at_a_random_point_resumes_to_the_same_model_and_outputs(train32, tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from geoinpaint.metrics.weights import BY_NAME, problem
 from workflow_run import run_ok, snakemake, workflow_copy
@@ -13,41 +14,49 @@ from workflow_run import run_ok, snakemake, workflow_copy
 ALEX = "alexnet-owt-7be5be79.pth"
 
 
+def results(where: Path) -> Path:
+    """The task-driven paper's results of the run in `where` (one run name per folder)."""
+    (run,) = [p.name for p in (where / "results").iterdir() if p.is_dir()]
+    return where / "results" / run / "task_driven"
+
+
+def figures(where: Path) -> Path:
+    return Path(str(results(where)).replace("/results/", "/paper_figures/"))
+
+
+def implemented(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of methods that exist (rows of methods not implemented yet say so)."""
+    missing = table["notes"].fillna("").str.contains("is not implemented yet")
+    return table[~missing]
+
+
 def check_table_i(where: Path, methods: list[str], trained: list[str]) -> pd.DataFrame:
-    table = pd.read_csv(where / "results" / "table_I.csv").set_index("method")
+    table = implemented(pd.read_csv(results(where) / "table_I.csv")).set_index("method")
     assert list(table.index) == ["Clean Testing", "Occluded Testing", *methods, *trained]
     assert table.loc["Clean Testing", "Accuracy"] > table.loc["Occluded Testing", "Accuracy"]
     for m in methods:
         assert table.loc[m, "PSNR"] > table.loc["Occluded Testing", "PSNR"]
         assert table.loc[m, "MSE"] < table.loc["Occluded Testing", "MSE"]
     assert table["BRISQUE (LIVE-SVR)"].notna().all(), "BRISQUE (LIVE-SVR) needs no download"
-    ext = pd.read_csv(where / "results" / "table_I_extended.csv").set_index("method")
+    ext = implemented(pd.read_csv(results(where) / "table_I_extended.csv")).set_index("method")
     assert (ext["PSNR (hole)"].drop("Clean Testing") < ext["PSNR"].drop("Clean Testing")).all()
     missing = [problem(BY_NAME[f]) for f in ("pt_inception-2015-12-05-6726825d.pth", ALEX)]
     if all(missing):  # no weights here: never a number, always the missing file named
         assert ext[["FID", "KID", "LPIPS (AlexNet)"]].isna().all().all()
         notes = ext.loc["Occluded Testing", "notes"]
         assert "pt_inception-2015-12-05-6726825d.pth" in notes and ALEX in notes
-        assert "n/a" in (where / "results" / "table_I_extended.md").read_text()
-    assert all((where / "results" / f"table_I.{ext}").is_file() for ext in ("md", "tex"))
+        assert "n/a" in (results(where) / "table_I_extended.md").read_text()
+    assert all((results(where) / f"table_I.{ext}").is_file() for ext in ("md", "tex"))
     for fig in (*PAPER_FIGURES, *TASK_FIGURES):
-        assert (where / "paper_figures" / f"{fig}.png").stat().st_size > 0
-    maskmix = pd.read_csv(where / "results" / "maskmix_stats.csv")
+        assert (figures(where) / f"{fig}.png").stat().st_size > 0
+    maskmix = pd.read_csv(results(where) / "maskmix_stats.csv")
     assert maskmix["binary"].all() and (maskmix["iou_with_seed"] < 1).mean() > 0.7
     for maskset in MASKSETS:
-        assert list((where / "data").glob(f"*/masks/{maskset}/manifest.csv")), maskset
+        assert list((where / "data").glob(f"*/*/masks/{maskset}/manifest.csv")), maskset
     return table
 
 
-MASKSETS = (
-    "cloud",
-    "irregular",
-    "concentrated_10",
-    "concentrated_25",
-    "concentrated_77",
-    "train_cloud",
-    "train_irregular",
-)
+MASKSETS = ("cloud", "irregular", "train_cloud_seed0", "train_irregular_seed0")
 PAPER_FIGURES = (
     "fig4_fig10_maskmix_augmix",
     "fig5_datasets",
@@ -79,7 +88,7 @@ def check_task_tables(
     checkpoint and its CPU generator named; returns the tables."""
     tables = {}
     for table, columns in TASK_COLUMNS.items():
-        t = pd.read_csv(where / "results" / f"table_{table}.csv").set_index("method")
+        t = implemented(pd.read_csv(results(where) / f"table_{table}.csv")).set_index("method")
         assert list(t.index) == ["Clean Testing", "Occluded Testing", *methods, *trained], table
         assert list(t.columns[: len(QUALITY) + len(columns)]) == QUALITY + columns, table
         assert t[columns].notna().all().all(), f"table {table}: {t['notes'].tolist()}"
@@ -89,26 +98,42 @@ def check_task_tables(
             assert t.loc[m, "PSNR"] > occluded["PSNR"], (table, m)
         for m in trained:
             assert "checkpoint: " in t.loc[m, "model_provenance"], (table, m)
-            assert "resnet-small (CPU variant)" in t.loc[m, "model_notes"], (table, m)
-        ext = list(pd.read_csv(where / "results" / f"table_{table}_extended.csv").columns)
+            assert "CPU variant (encoder=resnet-small" in t.loc[m, "model_notes"], (table, m)
+        ext = list(pd.read_csv(results(where) / f"table_{table}_extended.csv").columns)
         assert ext[ext.index("KID") + 1 :][: len(columns)] == columns, table
         for ext_ in ("md", "tex"):
-            assert (where / "results" / f"table_{table}.{ext_}").is_file()
+            assert (results(where) / f"table_{table}.{ext_}").is_file()
         tables[table] = t
     return tables
 
 
 def test_dry_run_lists_every_job(tmp_path):
     out = run_ok(workflow_copy(tmp_path), "-n")
-    for rule in ("synth", "testset", "train_task", "inpaint", "evaluate_crossview", "table_III"):
+    for rule in ("prepare", "testset", "train_task", "inpaint", "evaluate", "table", "figure"):
         assert rule in out
+    assert "results/embedded/task_driven/table_III.csv" in out
 
 
 def test_paper_config_is_valid_and_plans_every_table_at_paper_scale(tmp_path):
-    out = run_ok(workflow_copy(tmp_path), "-n", "--configfile", "config/paper.yaml")
+    where = workflow_copy(tmp_path)
+    paper = yaml.safe_load((where / "config" / "paper.yaml").read_text())
+    for role, d in paper["datasets"].items():  # a dry run only checks that the roots exist
+        d["root"] = str(tmp_path / role)
+        (tmp_path / role).mkdir()
+    (where / "config" / "paper.yaml").write_text(yaml.safe_dump(paper))
+    out = run_ok(where, "-n", "--configfile", "config/paper.yaml")
     assert "train_inpainting" in out and "table_VIII" in out and "table_H" in out
-    assert "--arch vgg16" in out and '"encoder": "resnet34"' in out and '"epochs": 101' in out
-    assert "--size 256" in out and "geoinpaint import --dataset rsscn7" in out
+    assert "--arch vgg16" in out and "--arch lpn " in out and "--arch hrnet-w18 " in out
+    assert "resnet-small" not in out and '"epochs"' not in out  # each method's paper schedule
+    assert "--dataset rsscn7 --task classification --size 256" in out
+    assert "--dataset loveda --task segmentation --size 512" in out
+
+
+def test_seeds_from_the_command_line_keep_their_runs_apart(tmp_path):
+    out = run_ok(workflow_copy(tmp_path), "-n", "--config", "seeds=[0,1]")
+    for seed in (0, 1):
+        assert f"runs/embedded/rsscn7/seed{seed}/train_cloud/proposed.pt" in out
+        assert f"runs/embedded/rsscn7/cloud/seed{seed}/metrics" in out
 
 
 def test_config_typo_fails_before_any_job_naming_the_key(tmp_path):
@@ -118,7 +143,7 @@ def test_config_typo_fails_before_any_job_naming_the_key(tmp_path):
     assert not (where / "data").exists()
 
 
-METHODS = ["telea", "navier-stokes", "biharmonic"]
+METHODS = ["Telea", "Navier-Stokes", "Biharmonic"]
 # The task score that must drop under occlusion, per table (the least noisy one for Table II).
 SCORE = {"I": "Accuracy", "II": "AP", "III": "mIoU"}
 ABLATIONS = ("IV", "V", "VI", "VII", "VIII", "H")
@@ -134,7 +159,7 @@ def check_ablation_tables(where: Path) -> dict[str, pd.DataFrame]:
     """Tables IV-VIII and H: the paper's columns, every value computed, one row per setting."""
     tables = {}
     for name in ABLATIONS:
-        t = pd.read_csv(where / "results" / f"table_{name}.csv").set_index("method")
+        t = pd.read_csv(results(where) / f"table_{name}.csv").set_index("method")
         assert list(t.columns[:5]) == [*QUALITY, "Accuracy"], name
         assert t[[*QUALITY, "Accuracy"]].notna().all().all(), (name, t["notes"].tolist())
         tables[name] = t
@@ -158,8 +183,8 @@ def test_smoke_workflow_is_complete_and_idempotent(smoke_run):
     assert (table["n_images"] == 28).all()
     for col in ("config_hash", "seed", "git_commit", "versions"):
         assert table[col].notna().all()
-    assert sorted(p.name for p in (a / "results").glob("*.csv")) == sorted(RESULTS)
-    runtime = pd.read_csv(a / "results" / "runtime.csv")
+    assert sorted(p.name for p in results(a).glob("*.csv")) == sorted(RESULTS)
+    runtime = pd.read_csv(results(a) / "runtime.csv")
     assert list(runtime["size"]) == [32, 64] and (runtime["seconds_per_image"] > 0).all()
     again = run_ok(a, "--configfile", "config/smoke.yaml")
     assert "Nothing to be done" in again

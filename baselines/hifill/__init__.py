@@ -103,7 +103,21 @@ class HiFill(TrainableMethod):
 
     Options = HiFillOptions
     ARCHITECTURE = ("width", "coarse_size", "cra_size", "d_width")
+    PAPER_LABEL = "HiFill"
     multiple = 16  # the attention grid is 1/16 of the image
+    SMALL = {"width": 0.25, "coarse_size": 32, "d_width": 0.125}  # ~20 img/s at 64x64, 1 thread
+    options: HiFillOptions
+
+    @classmethod
+    def size_problem(cls, options: HiFillOptions, size: int) -> str:
+        if options.coarse_size % 4:
+            return f"coarse_size {options.coarse_size} must be a multiple of 4"
+        if size > options.cra_size and size % options.cra_size:
+            return f"a side above cra_size {options.cra_size} must be a multiple of it (CRA)"
+        working = min(size, options.cra_size)
+        if working % 16:
+            return f"the generator's working side {working} must be a multiple of 16"
+        return ""
 
     def build(self) -> dict[str, nn.Module]:
         o = self.options

@@ -103,6 +103,9 @@ class TrainableMethod(Method):
     Options: ClassVar[type] = TrainOptions
     ARCHITECTURE: ClassVar[tuple[str, ...]] = ()
     PAPER_LABEL: ClassVar[str] = ""
+    SMALL: ClassVar[dict[str, Any]] = {}
+    """Options of the method's small CPU variant (tests, the embedded default's starting point);
+    never reported under the paper's name."""
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):
         super().__init__(name, options, device)
@@ -111,6 +114,14 @@ class TrainableMethod(Method):
         self._notes: list[str] = []
         self.nets = nn.ModuleDict(self.build()).to(self.device)
         self.nets.eval()
+
+    @classmethod
+    def size_problem(cls, options: Any, size: int) -> str:
+        """Why `size` x `size` images do not fit a network built with `options` ("" if they do);
+        checked for every training run when the config is loaded."""
+        if size % cls.multiple:
+            return f"image sides must be a multiple of {cls.multiple}"
+        return ""
 
     # -- what a method implements -------------------------------------------------------------
     @abstractmethod

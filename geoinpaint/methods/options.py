@@ -12,6 +12,9 @@ import dataclasses
 import typing
 from typing import Any, TypeVar
 
+from geoinpaint.masks.augmix import AugMixConfig
+from geoinpaint.masks.maskmix import MaskMixConfig
+
 T = TypeVar("T")
 
 
@@ -25,12 +28,15 @@ class TrainOptions:
         augment: training-time augmentation of the seed masks / images: `none`, `maskmix`
             (task-driven paper, Eq. 7) or `augmix` (its Table VIII); applied by the collate step.
         amp: mixed precision on CUDA (bfloat16 where supported); ignored on the CPU.
+        maskmix, augmix: their hyper-parameters (config `occlusion.maskmix` / `.augmix`).
     """
 
     epochs: int = 1
     batch_size: int = 4
     augment: str = "none"
     amp: bool = True
+    maskmix: MaskMixConfig = dataclasses.field(default_factory=MaskMixConfig)
+    augmix: AugMixConfig = dataclasses.field(default_factory=AugMixConfig)
 
 
 def _field_types(cls: type) -> dict[str, Any]:

@@ -20,6 +20,12 @@ from geoinpaint.registry import Registry
 
 
 # Importing a package runs its @register_method decorators.
+def _load_plugins() -> None:
+    from geoinpaint.config import load_plugins
+
+    load_plugins()
+
+
 def _load_baselines() -> None:
     import geoinpaint.baselines  # noqa: F401
 
@@ -28,7 +34,7 @@ def _load_models() -> None:
     import geoinpaint.models  # noqa: F401
 
 
-METHODS: Registry[Any] = Registry("method", _load_baselines, _load_models)
+METHODS: Registry[Any] = Registry("method", _load_baselines, _load_models, _load_plugins)
 
 
 def register_method(

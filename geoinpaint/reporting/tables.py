@@ -1,11 +1,13 @@
-"""Paper tables from per-image metric files.
+"""Paper tables from per-image metric files (`geoinpaint table`).
 
-A table row aggregates one per-image metrics CSV and its set record `<stem>.set.json` (both
-written by `geoinpaint evaluate`). A value is printed only if it was computed from those files:
-a column that is not computed — not implemented yet (`Column.reason`) or not computable in this
-run (a missing weights file, images too small: the reason recorded by `evaluate`) — is empty in
-the CSV with the reason in `notes`, and `n/a` in Markdown/LaTeX with the reason below the table;
-a column that does not apply to a row (image quality of the clean images) is `-`.
+A table's layout (`experiments.layout.table_layout`) gives its rows, its blocks (one per test
+set: dataset x mask set; most tables have one) and, per row and block, one per-image metrics
+CSV per seed. A cell is the mean over images of a per-image column (or a set value of the
+row's `<stem>.set.json`), averaged over the seeds. A value is printed only if it was computed
+from those files: a column that is not computed (a missing weights file, a method not
+implemented yet) is empty in the CSV with the reason in `notes`, and `n/a` in Markdown/LaTeX
+with the reason below the table; a column that does not apply to a row (image quality of the
+clean images) is `-`.
 """
 
 from __future__ import annotations
@@ -14,107 +16,34 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from geoinpaint.metrics import set_metrics_path
+from geoinpaint.reporting.columns import Column, columns_of
 
-CLEAN, OCCLUDED = "clean", "occluded"
-ROW_LABELS = {CLEAN: "Clean Testing", OCCLUDED: "Occluded Testing"}
+REFERENCE_SOURCES = ("clean", "occluded")
 
 
 @dataclass(frozen=True)
-class Column:
-    """One table column: header, how it is computed from per-image rows, which way is better."""
+class Header:
+    """A column of a built table: its CSV header, block and metric."""
 
-    header: str
-    source: str | None  # per-image column averaged over images; None = not computed
-    higher_is_better: bool
-    decimals: int
-    scale: float = 1.0
-    full_reference: bool = True
-    reason: str = ""  # why a column with source None is not computed
-    set_value: bool = False  # source is a key of the set record, not a per-image column
-    ranked: bool = True  # candidate for bold (False for counts)
+    name: str
+    block: str
+    column: Column
 
 
-ACCURACY = Column("Accuracy", "correct", True, 2, scale=100.0, full_reference=False)
-BRISQUE_LIVE = Column("BRISQUE (LIVE-SVR)", "brisque_live_svr", False, 2, full_reference=False)
-IMAGE_QUALITY = (
-    Column("PSNR", "psnr", True, 2),
-    Column("SSIM", "ssim", True, 4),
-    Column("MSE", "mse", False, 2),
-    BRISQUE_LIVE,
-)
-"""The paper's image-quality columns, shared by Tables I-III."""
-EVERY_IMAGE_METRIC = (
-    Column("PSNR", "psnr", True, 2),
-    Column("PSNR (hole)", "psnr_hole", True, 2),
-    Column("SSIM", "ssim", True, 4),
-    Column("SSIM (hole)", "ssim_hole", True, 4),
-    Column("MSE", "mse", False, 2),
-    Column("MSE (hole)", "mse_hole", False, 2),
-    Column("MS-SSIM", "ms_ssim", True, 4),
-    Column("MS-SSIM (3 scales)", "ms_ssim_3s", True, 4),
-    BRISQUE_LIVE,
-    Column("BRISQUE (MATLAB-SVR)", "brisque_matlab_svr", False, 2, full_reference=False),
-    Column("LPIPS (AlexNet)", "lpips", False, 4),
-    Column("FID", "fid", False, 2, set_value=True),
-    Column("FID images", "fid_n_images", True, 0, set_value=True, ranked=False),
-    Column("KID", "kid", False, 4, set_value=True),
-)
-"""Every image metric of the suite, in the order of the `_extended` tables."""
+def headers(layout: dict[str, Any]) -> list[Header]:
+    from geoinpaint.tasks.spec import get_task
 
-
-def _task_value(header: str, key: str, decimals: int) -> Column:
-    return Column(header, key, True, decimals, full_reference=False, set_value=True)
-
-
-RETRIEVAL = (
-    _task_value("Recall@1", "recall@1", 2),
-    _task_value("Recall@5", "recall@5", 2),
-    _task_value("Recall@10", "recall@10", 2),
-    _task_value("Recall@top1%", "recall@top1%", 2),
-    _task_value("AP", "ap", 2),
-)
-"""Table II's task columns (percent), set values of the row's record (paper, following LPN)."""
-MIOU = _task_value("mIoU", "miou", 4)
-"""Table III's task column, in [0, 1] as the paper prints it."""
-PAPER_COLUMNS = (*IMAGE_QUALITY, ACCURACY)
-"""Table I's columns, which the ablation tables IV-VIII and Section H repeat."""
-TABLES = {
-    "I": PAPER_COLUMNS,
-    "I_extended": (*EVERY_IMAGE_METRIC, ACCURACY),
-    "II": (*IMAGE_QUALITY, *RETRIEVAL),
-    "II_extended": (*EVERY_IMAGE_METRIC, *RETRIEVAL),
-    "III": (*IMAGE_QUALITY, MIOU),
-    "III_extended": (*EVERY_IMAGE_METRIC, MIOU),
-    **{table: PAPER_COLUMNS for table in ("IV", "V", "VI", "VII", "VIII", "H")},
-}
-_SCENE = "Scene recognition (RSSCN7-style classes) with a fixed classifier as the task network"
-_CROSSVIEW = (
-    "Cross-view geolocation (CVUSA-style ground panoramas against clean aerial images) with a "
-    "fixed LPN-design network as the task network"
-)
-_SEGMENTATION = (
-    "Land-cover segmentation (LoveDA classes) with a fixed HRNet-design network as the task network"
-)
-TITLES = {
-    "I": _SCENE,
-    "I_extended": _SCENE + ", every metric",
-    "II": _CROSSVIEW,
-    "II_extended": _CROSSVIEW + ", every metric",
-    "III": _SEGMENTATION,
-    "III_extended": _SEGMENTATION + ", every metric",
-    "IV": "The Proposed model on scene recognition with different task-loss weights lambda",
-    "V": "The Proposed model on scene recognition with different loss weights alpha1 (LPIPS) "
-    "and alpha2 (GAN)",
-    "VI": "The Proposed model on scene recognition with different PatchGAN depths d_c and d_r "
-    "(output sizes in parentheses)",
-    "VII": "The Proposed model on scene recognition with different discriminators {D_c, D_r}",
-    "VIII": "The Proposed model on scene recognition with MaskMix or AugMix",
-    "H": "Coarse-only vs coarse-to-fine reconstruction of the Proposed model on scene recognition",
-}
+    task_columns = get_task(layout["task"]).columns
+    cols = columns_of(layout["columns"], layout["extended"], task_columns)
+    blocks = layout["blocks"]
+    if len(blocks) == 1:
+        return [Header(c.header, blocks[0], c) for c in cols]
+    return [Header(f"{b} | {c.header}", b, c) for b in blocks for c in cols]
 
 
 def _read_set_record(per_image_csv: Path) -> dict:
@@ -124,12 +53,8 @@ def _read_set_record(per_image_csv: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def _value(
-    col: Column, key: str, per_image: pd.DataFrame, record: dict
-) -> tuple[float | None, str]:
-    if col.source is None:
-        return None, col.reason
-    if key == CLEAN and col.full_reference:
+def _value(col: Column, source: str, per_image: pd.DataFrame, record: dict) -> tuple[Any, str]:
+    if source == "clean" and col.full_reference:
         return None, "not applicable"
     why = record["unavailable"].get(col.source, "")
     if col.set_value:
@@ -146,39 +71,58 @@ def _value(
     return float(values.mean()) * col.scale, note
 
 
-def build_table(
-    table: str, rows: dict[str, Path], provenance: dict[str, str | int]
-) -> pd.DataFrame:
-    """Aggregate per-image metric CSVs into one table.
+def _cell(col: Column, source: str, files: list[str]) -> tuple[Any, list[str], list[dict]]:
+    """Mean over the seeds' files of one column; notes; the set records read."""
+    values, notes, records = [], [], []
+    for f in files:
+        per_image = pd.read_csv(f)
+        record = _read_set_record(Path(f))
+        records.append(record)
+        value, why = _value(col, source, per_image, record)
+        if value is not None:
+            values.append(value)
+        if why and why != "not applicable":
+            notes.append(why)
+    if not values:
+        return None, notes, records
+    return sum(values) / len(values), notes, records
 
-    Args:
-        table: paper table id, e.g. "I".
-        rows: row key -> per-image metrics CSV, in row order; keys `clean` and `occluded` get the
-            paper's row labels, other keys are method names.
-        provenance: columns appended to every row.
-    """
-    columns = TABLES[table]
-    records = []
-    for key, path in rows.items():
-        per_image = pd.read_csv(path)
-        record = _read_set_record(Path(path))
-        rec: dict[str, object] = {"method": ROW_LABELS.get(key, key)}
-        notes = []
-        for col in columns:
-            value, why = _value(col, key, per_image, record)
-            rec[col.header] = value
-            if why and why != "not applicable":  # "; " separates the notes: keep it out
-                notes.append(f"{col.header}: {why.replace('; ', ', ')}")
-        rec["n_images"] = len(per_image)
+
+def build_table(layout: dict[str, Any], provenance: dict[str, Any]) -> pd.DataFrame:
+    """One row per layout row: every header's value, counts, notes and provenance."""
+    hs = headers(layout)
+    blocks = layout["blocks"]
+    out = []
+    for row in layout["rows"]:
+        rec: dict[str, Any] = {"method": row["label"]}
+        notes: list[str] = []
+        model: dict = {}
+        weights: dict = {}
+        n_images = 0
+        for h in hs:
+            files = row["cells"][blocks.index(h.block)] if not row["missing"] else []
+            value, why, records = _cell(h.column, row["source"], files)
+            rec[h.name] = value
+            for w in dict.fromkeys(why):  # "; " separates the notes: keep it out
+                notes.append(f"{h.name}: {w.replace('; ', ', ')}")
+            for r in records:
+                model = model or r.get("model", {})
+                weights.update(r.get("weights", {}))
+                n_images = max(n_images, int(r.get("n_images", 0)))
+        if row["missing"]:
+            notes.append(f"all: {row['missing']}")
+        rec["n_images"] = n_images
+        rec["n_seeds"] = max((len(c) for c in row["cells"]), default=0)
         rec["notes"] = "; ".join(notes)
-        model = record.get("model", {})
         rec["model_notes"] = "; ".join(n.replace("; ", ", ") for n in model.get("notes", []))
         rec["model_provenance"] = "; ".join(
             f"{k}: {v}" for k, v in sorted(model.get("provenance", {}).items())
         )
-        rec["weights"] = ";".join(f"{f}:{h[:12]}" for f, h in record.get("weights", {}).items())
-        records.append({**rec, **provenance})
-    return pd.DataFrame(records)
+        rec["weights"] = ";".join(f"{f}:{h[:12]}" for f, h in weights.items())
+        out.append({**rec, **provenance})
+    df = pd.DataFrame(out)
+    df.attrs["layout"] = layout
+    return df
 
 
 def _split_notes(notes: object) -> list[str]:
@@ -189,51 +133,56 @@ def _split_notes(notes: object) -> list[str]:
 
 
 def _reasons(notes: object) -> dict[str, str]:
-    """A CSV row's `notes` as header -> reason (entries `header: reason`, joined by `; `)."""
+    """A row's `notes` as header -> reason (entries `header: reason`, joined by `; `)."""
     return dict(entry.split(": ", 1) for entry in _split_notes(notes) if ": " in entry)
 
 
-def _best(df: pd.DataFrame, col: Column) -> float | None:
-    if not col.ranked:
+def _is_reference(df: pd.DataFrame, layout: dict[str, Any]) -> pd.Series:
+    sources = [row["source"] for row in layout["rows"]]
+    return pd.Series([s in REFERENCE_SOURCES for s in sources], index=df.index)
+
+
+def _best(df: pd.DataFrame, h: Header, reference: pd.Series) -> float | None:
+    if not h.column.ranked:
         return None
-    methods = df[~df["method"].isin(ROW_LABELS.values())][col.header].dropna()
+    methods = df[~reference][h.name].dropna()
     if methods.empty:
         return None
-    return float(methods.max() if col.higher_is_better else methods.min())
+    return float(methods.max() if h.column.higher_is_better else methods.min())
 
 
-def _cells(df: pd.DataFrame, table: str, bold: str) -> list[list[str]]:
-    columns = TABLES[table]
-    best = {c.header: _best(df, c) for c in columns}
+def _cells(df: pd.DataFrame, layout: dict[str, Any], bold: str) -> list[list[str]]:
+    hs = headers(layout)
+    reference = _is_reference(df, layout)
+    best = {h.name: _best(df, h, reference) for h in hs}
     out = []
-    for _, rec in df.iterrows():
+    for i, rec in df.iterrows():
         cells = [str(rec["method"])]
         reasons = _reasons(rec["notes"])
-        for col in columns:
-            v = rec[col.header]
+        for h in hs:
+            v = rec[h.name]
             if v is None or (isinstance(v, float) and math.isnan(v)):
-                cells.append("n/a" if col.header in reasons else "-")
+                cells.append("n/a" if h.name in reasons or "all" in reasons else "-")
                 continue
-            text = f"{v:.{col.decimals}f}"
-            is_method = rec["method"] not in ROW_LABELS.values()
-            cells.append(bold.format(text) if is_method and best[col.header] == v else text)
+            text = f"{v:.{h.column.decimals}f}"
+            cells.append(bold.format(text) if not reference[i] and best[h.name] == v else text)
         out.append(cells)
     return out
 
 
-def _footnotes(df: pd.DataFrame, table: str) -> list[str]:
+def _footnotes(df: pd.DataFrame, layout: dict[str, Any]) -> list[str]:
     notes = ["-: not applicable (image quality of the clean images themselves)."]
     why: dict[tuple[str, str], list[str]] = {}
     for _, rec in df.iterrows():
         for header, reason in _reasons(rec["notes"]).items():
             why.setdefault((header, reason), []).append(str(rec["method"]))
-    columns = {c.header: c for c in TABLES[table]}
+    by_name = {h.name: h for h in headers(layout)}
+    has_clean = any(row["source"] == "clean" for row in layout["rows"])
     for (header, reason), methods in why.items():
-        n_rows = len(df) - int(
-            columns[header].full_reference and ROW_LABELS[CLEAN] in set(df["method"])
-        )
+        column = by_name.get(header)
+        n_rows = len(df) - int(bool(column and column.column.full_reference and has_clean))
         which = "" if len(methods) == n_rows else f" ({', '.join(methods)})"
-        empty = df.loc[df["method"].isin(methods), header].isna().all()
+        empty = header not in df or df.loc[df["method"].isin(methods), header].isna().all()
         notes.append(f"{'n/a' if empty else 'Note'}: {header}{which}: {reason}.")
     model_notes: dict[str, list[str]] = {}
     for _, rec in df.iterrows():
@@ -243,25 +192,40 @@ def _footnotes(df: pd.DataFrame, table: str) -> list[str]:
     for note, methods in model_notes.items():
         which = "every trained model" if len(methods) == trained else ", ".join(methods)
         notes.append(f"Model ({which}): {note}.")
+    if layout["excluded"]:
+        notes.append(f"Rows left out by this run's config: {', '.join(layout['excluded'])}.")
     arrows = ", ".join(
-        f"{c.header} {'higher' if c.higher_is_better else 'lower'} is better"
-        for c in TABLES[table]
-        if c.ranked
+        dict.fromkeys(
+            f"{h.column.header} {'higher' if h.column.higher_is_better else 'lower'} is better"
+            for h in headers(layout)
+            if h.column.ranked
+        )
     )
     return notes + [f"Bold: best inpainting method per column ({arrows})."]
 
 
-def to_markdown(df: pd.DataFrame, table: str) -> str:
-    headers = ["Method", *(c.header for c in TABLES[table])]
-    lines = [
-        f"# Table {table}: {TITLES[table]}",
-        "",
-        "| " + " | ".join(headers) + " |",
-        "|" + "---|" * len(headers),
-    ]
-    lines += ["| " + " | ".join(c) + " |" for c in _cells(df, table, "**{}**")]
-    lines += ["", f"{int(df['n_images'].iloc[0])} test images per row.", ""]
-    lines += [f"- {n}" for n in _footnotes(df, table)]
+def _heading(layout: dict[str, Any]) -> str:
+    return f"Table {layout['id']}: {layout['title']}"
+
+
+def _counts(df: pd.DataFrame, layout: dict[str, Any]) -> str:
+    n = int(df["n_images"].max()) if len(df) else 0
+    seeds = layout["seeds"]
+    per = (
+        "a mean over seeds " + ", ".join(map(str, seeds)) if len(seeds) > 1 else f"seed {seeds[0]}"
+    )
+    return f"{n} test images per row and block; {per}. Blocks: {'; '.join(layout['blocks'])}."
+
+
+def to_markdown(df: pd.DataFrame, layout: dict[str, Any] | None = None) -> str:
+    """Rounded Markdown with the best method per column in bold and every reason below."""
+    layout = layout or df.attrs["layout"]
+    names = ["Method", *(h.name for h in headers(layout))]
+    lines = [f"# {_heading(layout)}", "", "| " + " | ".join(names) + " |"]
+    lines += ["|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(c) + " |" for c in _cells(df, layout, "**{}**")]
+    lines += ["", _counts(df, layout), ""]
+    lines += [f"- {n}" for n in _footnotes(df, layout)]
     return "\n".join(lines) + "\n"
 
 
@@ -271,30 +235,34 @@ def _tex_escape(text: str) -> str:
     return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
 
 
-def to_latex(df: pd.DataFrame, table: str) -> str:
-    headers = ["Method", *(c.header for c in TABLES[table])]
+def to_latex(df: pd.DataFrame, layout: dict[str, Any] | None = None) -> str:
+    """The same as `to_markdown` as a LaTeX tabular (booktabs rules)."""
+    layout = layout or df.attrs["layout"]
+    names = ["Method", *(h.name for h in headers(layout))]
     lines = [
-        f"% Table {table}: {TITLES[table]}",
-        r"\begin{tabular}{l" + "r" * (len(headers) - 1) + "}",
+        f"% {_heading(layout)}",
+        r"\begin{tabular}{l" + "r" * (len(names) - 1) + "}",
         r"\toprule",
-        " & ".join(_tex_escape(h) for h in headers) + r" \\",
+        " & ".join(_tex_escape(h) for h in names) + r" \\",
         r"\midrule",
     ]
     lines += [
         " & ".join([_tex_escape(c[0]), *c[1:]]) + r" \\"
-        for c in _cells(df, table, r"\textbf{{{}}}")
+        for c in _cells(df, layout, r"\textbf{{{}}}")
     ]
     lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip{\footnotesize"]
-    lines += [_tex_escape(n) + r"\\" for n in _footnotes(df, table)] + ["}"]
+    notes = [_counts(df, layout), *_footnotes(df, layout)]
+    lines += [_tex_escape(n) + r"\\" for n in notes] + ["}"]
     return "\n".join(lines) + "\n"
 
 
-def write_table(df: pd.DataFrame, table: str, prefix: Path) -> list[Path]:
-    """Write `<prefix>.csv`, `.md` and `.tex`; return the paths."""
-    prefix = Path(prefix)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    paths = [prefix.with_suffix(s) for s in (".csv", ".md", ".tex")]
-    df.to_csv(paths[0], index=False)
-    paths[1].write_text(to_markdown(df, table))
-    paths[2].write_text(to_latex(df, table))
+def write_table(df: pd.DataFrame, layout: dict[str, Any], csv: Path) -> list[Path]:
+    """Write `<name>.csv`, `.md` and `.tex` beside each other; return the paths."""
+    from geoinpaint.atomic import write_text
+
+    csv = Path(csv)
+    paths = [csv, csv.with_suffix(".md"), csv.with_suffix(".tex")]
+    write_text(paths[0], df.to_csv(index=False))
+    write_text(paths[1], to_markdown(df, layout))
+    write_text(paths[2], to_latex(df, layout))
     return paths

@@ -114,3 +114,9 @@ class FrozenGeolocator(Frozen):
         """Recall@1 of ground queries `images[i]` against the aerial gallery (`aerial[i]` true)."""
         sims = self.embed(images, "ground") @ self.embed(aerial, "aerial").T
         return float((sims.argmax(1) == np.arange(len(images))).mean())
+
+
+FROZEN: dict[str, type[Frozen]] = {
+    c.task: c for c in (FrozenClassifier, FrozenSegmenter, FrozenGeolocator)
+}
+"""Task -> its frozen-network wrapper."""

@@ -9,17 +9,12 @@ version of each image. MaskMix and AugMix augment them at training time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
-from geoinpaint.data.io import read_image
-from geoinpaint.data.scenes import DatasetError, load_split, read_manifest
 from geoinpaint.masks.augmix import AugMixConfig, augmix
 from geoinpaint.masks.maskmix import MaskMixConfig, maskmix
-from geoinpaint.masks.maskset import load_maskset
 
 
 @dataclass
@@ -45,55 +40,6 @@ class InpaintingTrainSet:
     def target_batch(self, indices: torch.Tensor) -> torch.Tensor:
         """Targets of `indices` as a tensor (`int64`; label maps keep their LoveDA values)."""
         return torch.from_numpy(self.targets[indices.numpy()].astype(np.int64))
-
-
-def _images_and_targets(task: str, folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    if task == "classification":
-        images, labels, _ = load_split(folder)
-        return images, labels
-    if task == "segmentation":
-        images, _, manifest = load_split(folder)
-        if "label_map" not in manifest.columns:
-            raise DatasetError(f"{folder}/manifest.csv has no label_map column: not segmentation")
-        maps = np.stack([np.asarray(Image.open(folder / p)) for p in manifest["label_map"]])
-        return images, maps
-    if task == "crossview":
-        manifest = read_manifest(folder, ("id", "ground"))
-        images = np.stack([read_image(folder / p) for p in manifest["ground"]])
-        return images, np.arange(len(manifest), dtype=np.int64)
-    raise ValueError(f"unknown task {task!r}, expected classification, segmentation or crossview")
-
-
-def load_train_set(
-    task: str, split_dir: Path, maskset_dir: Path, limit: int = 0
-) -> InpaintingTrainSet:
-    """Load a task's training split and its frozen seed masks (at least one per image).
-
-    `limit` > 0 keeps that many images, evenly spaced through the split (splits are written
-    class by class, so every class keeps its share), each with its own seed mask; for CPU runs.
-
-    Raises:
-        DatasetError: a folder is missing or malformed, too few masks, or sizes differ.
-    """
-    split_dir, maskset_dir = Path(split_dir), Path(maskset_dir)
-    images, targets = _images_and_targets(task, split_dir)
-    masks, _ = load_maskset(maskset_dir)
-    if len(masks) < len(images):
-        raise DatasetError(
-            f"{maskset_dir} has {len(masks)} masks, the training split {split_dir} needs "
-            f"{len(images)} (one per image)"
-        )
-    masks = masks[: len(images)]
-    if masks.shape[1:] != images.shape[1:3]:
-        raise DatasetError(
-            f"masks in {maskset_dir} are {masks.shape[2]}x{masks.shape[1]}, the images in "
-            f"{split_dir} are {images.shape[2]}x{images.shape[1]}"
-        )
-    keep = np.arange(len(images))
-    if 0 < limit < len(images):
-        keep = np.linspace(0, len(images) - 1, limit).round().astype(int)
-    # Cross-view targets stay the pair's row in the full split: the task network's location id.
-    return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""The training engine shared by every trained inpainting method.
+"""The one training engine: every trained network (inpainting methods and task networks).
 
-A method hands the engine a `Routine`: its modules, optimisers and schedulers behind
-`state_dict()`/`load_state_dict()`, and `train_step(indices, epoch)`, which runs one iteration
-(its own update order, e.g. D_c, D_r, then G) and returns its losses. The engine owns what every
-method needs the same way:
+A caller hands the engine a `Routine` (its modules, optimisers and schedulers behind
+`state_dict()`/`load_state_dict()`, and `train_step(batch)`, which runs one iteration in its
+own update order, e.g. D_c, D_r, then G, and returns its losses) and a `collate(indices, epoch)`
+that turns sample indices into the routine's batch (augmentations included, see
+`training.data`). The engine owns what every trained network needs the same way:
 
 - the sample order: epoch `e` visits a permutation drawn from `(seed, e)` alone, and routines
   draw their per-sample randomness from `(seed, epoch, sample)` (`sample_rng`), so a resumed run
@@ -23,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,10 +83,10 @@ class Amp:
 
 
 class Routine(Protocol):
-    """What a trained method gives the engine."""
+    """What a trained network gives the engine."""
 
-    def train_step(self, indices: torch.Tensor, epoch: int) -> dict[str, torch.Tensor]:
-        """One iteration on the samples `indices`; returns named scalar losses (detached)."""
+    def train_step(self, batch: Any) -> dict[str, torch.Tensor]:
+        """One iteration on a collated batch; returns named scalar losses (detached)."""
         ...
 
     def end_epoch(self, epoch: int) -> dict[str, float]:
@@ -204,8 +205,12 @@ class Engine:
         out.parent.mkdir(parents=True, exist_ok=True)
         save_image(grid.float().clamp(0, 1), out, nrow=self.cfg.samples_per_grid_row, padding=1)
 
-    def run(self, routine: Routine, n_samples: int) -> list[dict[str, float]]:
-        """Train; return one history row per epoch (mean losses, lr, seconds, images/s)."""
+    def run(
+        self, routine: Routine, n_samples: int, collate: Callable[[torch.Tensor, int], Any]
+    ) -> list[dict[str, float]]:
+        """Train; return one history row per epoch (mean losses, lr, seconds, images/s).
+
+        `collate(indices, epoch)` builds the routine's batch from sample indices."""
         cfg = self.cfg
         if n_samples < 1:
             raise ValueError("no training samples")
@@ -223,7 +228,7 @@ class Engine:
             )
             t0, last_save = time.perf_counter() - p["seconds"], time.perf_counter()
             for idx in bar:
-                losses = routine.train_step(idx, epoch)
+                losses = routine.train_step(collate(idx, epoch))
                 _check_finite(losses, epoch + 1, p["step"], cfg.state_path)
                 for k, v in losses.items():
                     p["sums"][k] = p["sums"].get(k, 0.0) + float(v) * len(idx)

@@ -8,7 +8,6 @@ Everything saved is tensors and plain containers, so it loads with `weights_only
 from __future__ import annotations
 
 import logging
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -40,18 +39,3 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises several unrelated types for a corrupt file
         raise ValueError(f"{path}: not a readable checkpoint ({err})") from err
-
-
-def check_finite(loss: torch.Tensor, epoch: int, step: int, state_path: Path) -> None:
-    """Raise `DivergenceError` if `loss` is NaN/Inf; the last good state stays at `state_path`."""
-    value = float(loss.detach())
-    if not math.isfinite(value):
-        kept = (
-            f"the last good state is kept at {state_path}"
-            if Path(state_path).exists()
-            else "no state was saved yet"
-        )
-        raise DivergenceError(
-            f"loss is {value} at epoch {epoch}, step {step}; training stopped, {kept}. "
-            "Lower the learning rate or check the inputs for NaN."
-        )

@@ -7,14 +7,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from geoinpaint.baselines.dmfn import DMFN
 from geoinpaint.baselines.dmfn.discriminator import GlobalLocalDiscriminator
 from geoinpaint.baselines.dmfn.losses import centre_loss, feature_centres, hole_windows
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method
+from geoinpaint.methods.registry import build_method, load_method
+from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
-SMALL = {"width": 0.25, "d_width": 0.125}  # the CPU variant: ~25 img/s at 64x64, one thread
+SMALL = DMFN.SMALL
 OFFICIAL = {"dmfn": 9_037_443, "dmfn-24": 13_036_483}  # baselines.md, measured on the code
 
 
@@ -132,3 +136,18 @@ def test_describe_reproduces_the_measured_cost_at_256(name, gflops, gmacs):
     assert cost["params"] == OFFICIAL[name]
     assert cost["gflops"] == pytest.approx(gflops, rel=1e-3)
     assert cost["gmacs_thop"] == pytest.approx(gmacs, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_small_variant_trains_through_the_runner_and_reloads(tmp_path):
+    write_split(tmp_path / "train", "train", 1, 64, seed=0)
+    write_maskset(tmp_path / "masks", "cloud", 7, 64, seed=1)
+    options = {**SMALL, "epochs": 1, "batch_size": 4}
+    args = ("classification", tmp_path / "train", tmp_path / "masks", None, options)
+    out = tmp_path / "run"
+    method = train_method("dmfn", *args, out / "m.pt", out / "state.pt", device="cpu")
+    batch = smooth_batch(2, 64)
+    reloaded = load_method(out / "m.pt")
+    assert reloaded.variant() == SMALL
+    x, m = batch.images, batch.masks
+    assert torch.equal(reloaded.inpaint(x, m), method.inpaint(x, m))

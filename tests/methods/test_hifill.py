@@ -7,14 +7,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from geoinpaint.baselines.hifill import HiFill, HiFillOptions
 from geoinpaint.baselines.hifill.attention import aggregate_residual, attention_scores
 from geoinpaint.baselines.hifill.routine import HiFillDiscriminator
+from geoinpaint.data.scenes import write_split
+from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
-from geoinpaint.methods.registry import build_method
+from geoinpaint.methods.registry import build_method, load_method
+from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
-SMALL = {"width": 0.25, "coarse_size": 32, "d_width": 0.125}  # ~23 img/s at 64x64, one thread
+SMALL = HiFill.SMALL
 OFFICIAL = 2_722_791  # baselines.md's hand count of the TensorFlow code (no PyTorch original)
 
 
@@ -84,6 +88,13 @@ def test_images_larger_than_cra_size_go_through_residual_aggregation():
         method.inpaint(torch.rand(1, 3, 48, 48), torch.zeros(1, 1, 48, 48))
 
 
+def test_size_problem_names_the_constraint():
+    assert HiFill.size_problem(HiFillOptions(), 256) == ""  # inpainted at its own side
+    assert HiFill.size_problem(HiFillOptions(), 1024) == ""  # CRA from 512
+    assert "multiple of it" in HiFill.size_problem(HiFillOptions(), 768)
+    assert "multiple of 16" in HiFill.size_problem(HiFillOptions(), 72)
+
+
 def test_checkpoint_round_trips_with_weights_only():
     method = build_method("hifill", SMALL)
     buffer = io.BytesIO()
@@ -121,3 +132,18 @@ def test_describe_runs_and_matches_the_hand_count_at_512(size, gmacs):
     assert cost["params"] == OFFICIAL
     assert cost["gmacs_thop"] == pytest.approx(gmacs, rel=2e-3)
     assert cost["gflops"] > 2 * cost["gmacs_thop"]  # torch also counts the attention products
+
+
+@pytest.mark.slow
+def test_small_variant_trains_through_the_runner_and_reloads(tmp_path):
+    write_split(tmp_path / "train", "train", 1, 64, seed=0)
+    write_maskset(tmp_path / "masks", "cloud", 7, 64, seed=1)
+    options = {**SMALL, "epochs": 1, "batch_size": 4}
+    args = ("classification", tmp_path / "train", tmp_path / "masks", None, options)
+    out = tmp_path / "run"
+    method = train_method("hifill", *args, out / "m.pt", out / "state.pt", device="cpu")
+    batch = smooth_batch(2, 64)
+    reloaded = load_method(out / "m.pt")
+    assert reloaded.variant() == SMALL
+    x, m = batch.images, batch.masks
+    assert torch.equal(reloaded.inpaint(x, m), method.inpaint(x, m))

@@ -1,58 +1,74 @@
-# Datasets, frozen mask sets and frozen test sets.
+# Dataset splits, frozen mask sets and frozen test sets of every dataset role.
 
 
-rule synth:
+rule prepare:
     localrule: True
     output:
-        directory(f"{DATA}/scenes/{{task}}"),
+        directory(f"data/{RUN}/{{role}}/scenes"),
     params:
-        # procedural scenes, or for scene recognition a real dataset (data.source) imported
-        command=scenes_command,
+        args=lambda wildcards: " ".join(
+            [
+                f"--dataset {PLAN.roles[wildcards.role].source}",
+                f"--task {PLAN.roles[wildcards.role].task}",
+                f"--size {PLAN.roles[wildcards.role].size}",
+                f"--root {q(PLAN.roles[wildcards.role].root)}",
+                f"--train-per-class {PLAN.roles[wildcards.role].train_per_class}",
+                f"--test-per-class {PLAN.roles[wildcards.role].test_per_class}",
+                f"--train-fraction {PLAN.roles[wildcards.role].train_fraction}",
+                f"--limit {PLAN.roles[wildcards.role].limit}",
+                f"--seed {config['seed']}",
+            ]
+        ),
     log:
-        f"{LOGS}/synth_{{task}}.log",
+        f"{LOGS}/prepare_{{role}}.log",
     benchmark:
-        f"{BENCH}/synth_{{task}}.tsv"
+        f"{BENCH}/prepare_{{role}}.tsv"
     shell:
-        "{params.command} --out {output} > {log} 2>&1"
+        "geoinpaint prepare {params.args} --out {output} > {log} 2>&1"
+
+
+def maskset_args(wildcards):
+    m = PLAN.masksets[(wildcards.role, wildcards.maskset)]
+    options = " ".join(f"--{k.replace('_', '-')} {q(v)}" for k, v in m.options)
+    return f"--kind {m.kind} {options} --n {m.n} --size {m.size} --seed {m.seed}"
 
 
 rule masks:
     localrule: True
     output:
-        directory(f"{DATA}/masks/{{maskset}}"),
+        directory(f"data/{RUN}/{{role}}/masks/{{maskset}}"),
     params:
-        options=maskset_param("options"),
-        n=maskset_param("n"),
-        size=config["data"]["image_size"],
-        seed=maskset_param("seed"),
+        args=maskset_args,
     log:
-        f"{LOGS}/masks_{{maskset}}.log",
+        f"{LOGS}/masks_{{role}}_{{maskset}}.log",
     benchmark:
-        f"{BENCH}/masks_{{maskset}}.tsv"
+        f"{BENCH}/masks_{{role}}_{{maskset}}.tsv"
     shell:
-        "geoinpaint masks --out {output} --n {params.n} --size {params.size} {params.options}"
-        " --seed {params.seed} > {log} 2>&1"
+        "geoinpaint masks {params.args} --out {output} > {log} 2>&1"
+
+
+def testset_args(wildcards):
+    from geoinpaint.tasks.spec import get_task
+
+    spec = get_task(PLAN.task_of(wildcards.role))
+    companions = " ".join(f"--companion {c}" for c in spec.companions)
+    fill = PLAN.masksets[(wildcards.role, wildcards.maskset)].fill
+    return f"--fill {fill} --image-column {spec.image_column} {companions} --seed {config['seed']}"
 
 
 rule testset:
     localrule: True
     input:
-        scenes=f"{DATA}/scenes/{{task}}",
-        masks=lambda wildcards: f"{DATA}/masks/{TESTSET_MASKS[wildcards.task]}",
+        scenes=f"data/{RUN}/{{role}}/scenes",
+        masks=f"data/{RUN}/{{role}}/masks/{{maskset}}",
     output:
-        directory(f"{DATA}/testsets/{{task}}"),
+        directory(f"data/{RUN}/{{role}}/testsets/{{maskset}}"),
     params:
-        fill=lambda wildcards: TESTSET_FILL[wildcards.task],
-        column=lambda wildcards: "ground" if wildcards.task == "crossview" else "image",
-        companions=lambda wildcards: " ".join(
-            f"--companion {c}" for c in TESTSET_COMPANIONS[wildcards.task]
-        ),
-        seed=config["seed"],
+        args=testset_args,
     log:
-        f"{LOGS}/testset_{{task}}.log",
+        f"{LOGS}/testset_{{role}}_{{maskset}}.log",
     benchmark:
-        f"{BENCH}/testset_{{task}}.tsv"
+        f"{BENCH}/testset_{{role}}_{{maskset}}.tsv"
     shell:
         "geoinpaint testset --scenes {input.scenes}/test --masks {input.masks} --out {output}"
-        " --fill {params.fill} --image-column {params.column} {params.companions}"
-        " --seed {params.seed} > {log} 2>&1"
+        " {params.args} > {log} 2>&1"

@@ -1,58 +1,76 @@
-# Inpaint each task's frozen test set with the classical (training-free) methods, one job per
-# task (one process: starting Python and its libraries costs more than these methods' work),
-# then score every table row of every task per image. Trained methods are inpainted by
-# `inpaint_trained_<task>` (train.smk).
-for _task in TASKS:
-
-    rule:
-        name:
-            f"inpaint_{_task}"
-        input:
-            f"{DATA}/testsets/{_task}",
-        output:
-            [directory(f"{RUNS}/outputs/{_task}/{m}") for m in METHODS],
-        params:
-            methods=" ".join(f"--method {m} --out {RUNS}/outputs/{_task}/{m}" for m in METHODS),
-        threads: THREADS
-        log:
-            f"{LOGS}/inpaint_{_task}.log",
-        benchmark:
-            f"{BENCH}/inpaint_{_task}.tsv"
-        shell:
-            "geoinpaint inpaint --testset {input} {params.methods} --threads {threads} > {log} 2>&1"
+# Every row of every table on one test set and seed is one group: one job inpaints the group's
+# test set with each of its methods (a process loads torch and the test set once), one job
+# scores every row of the group per image (the frozen task network is loaded once).
 
 
-# One job per task scores every row of its table: the test set, torch and the frozen network
-# are loaded once (seconds per process), then each row's folder is scored and written to
-# `metrics/<task>/<row>.csv` and `<row>.set.json` (FID, KID, the task's set values such as
-# Recall@K, AP and mIoU, and the reason for every metric not computed).
-for _task in TASKS:
+def inpaint_inputs(wildcards):
+    role, maskset, seed = group_of(wildcards)
+    models = [PLAN.checkpoint(o.run) for o in PLAN.trained_outputs((role, maskset, seed))]
+    return {"testset": PLAN.testset(role, maskset, seed), "models": models}
 
-    rule:
-        name:
-            f"evaluate_{_task}"
-        input:
-            testset=f"{DATA}/testsets/{_task}",
-            images=[row_images(_task, row) for row in table_rows(_task)],
-            task_net=f"{RUNS}/tasks/{_task}.pt",
-        output:
-            per_image=metrics_files(_task),
-            sets=metrics_files(_task, "set.json"),
-        params:
-            task=_task,
-            rows=" ".join(
-                f"--images {row_images_dir(_task, row)} --out {out}"
-                for row, out in zip(table_rows(_task), metrics_files(_task), strict=True)
-            ),
-            device=config["device"],
-        threads: THREADS
-        resources:
-            gpu=EVAL_GPUS,
-        log:
-            f"{LOGS}/evaluate_{_task}.log",
-        benchmark:
-            f"{BENCH}/evaluate_{_task}.tsv"
-        shell:
-            "geoinpaint evaluate --task {params.task} --testset {input.testset}"
-            " --task-net {input.task_net} {params.rows} --device {params.device}"
-            " --threads {threads} > {log} 2>&1"
+
+def inpaint_args(wildcards, output):
+    jobs = []
+    for o in PLAN.method_outputs(group_of(wildcards)):
+        ckpt = PLAN.checkpoint(o.run) if o.run is not None else "-"
+        jobs.append(f"--method {o.method} --out {output[0]}/{o.key} --checkpoint {ckpt}")
+    return " ".join(jobs)
+
+
+rule inpaint:
+    input:
+        unpack(inpaint_inputs),
+    output:
+        directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/outputs"),
+    params:
+        jobs=inpaint_args,
+        device=config["device"],
+    threads: THREADS
+    resources:
+        gpu=EVAL_GPUS,
+    log:
+        f"{LOGS}/inpaint_{{role}}_{{maskset}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCH}/inpaint_{{role}}_{{maskset}}_seed{{seed}}.tsv"
+    shell:
+        "geoinpaint inpaint --testset {input.testset} {params.jobs}"
+        " --device {params.device} --threads {threads} > {log} 2>&1"
+
+
+def evaluate_inputs(wildcards):
+    role, maskset, seed = group_of(wildcards)
+    inputs = {"testset": PLAN.testset(role, maskset, seed)}
+    if PLAN.method_outputs((role, maskset, seed)):
+        inputs["outputs"] = PLAN.outputs_dir(role, maskset, seed)
+    if role in PLAN.roles_with_network():
+        inputs["task_net"] = PLAN.task_net(role, seed)
+    return inputs
+
+
+def evaluate_args(wildcards, input):
+    rows = [
+        f"--images {PLAN.images(o)} --out {PLAN.metrics(o)}"
+        for o in PLAN.groups[group_of(wildcards)].values()
+    ]
+    task_net = f"--task-net {input.task_net}" if "task_net" in input.keys() else ""
+    return f"--task {PLAN.task_of(wildcards.role)} {task_net} " + " ".join(rows)
+
+
+rule evaluate:
+    input:
+        unpack(evaluate_inputs),
+    output:
+        directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/metrics"),
+    params:
+        args=evaluate_args,
+        device=config["device"],
+    threads: THREADS
+    resources:
+        gpu=EVAL_GPUS,
+    log:
+        f"{LOGS}/evaluate_{{role}}_{{maskset}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCH}/evaluate_{{role}}_{{maskset}}_seed{{seed}}.tsv"
+    shell:
+        "geoinpaint evaluate --testset {input.testset} {params.args}"
+        " --device {params.device} --threads {threads} > {log} 2>&1"

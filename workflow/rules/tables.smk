@@ -1,48 +1,78 @@
-# Paper tables from per-image metrics: I (scene recognition), II (cross-view geolocation) and III
-# (segmentation), each with the paper's columns and `_extended` with every metric
-# (docs/conventions.md); then the ablation tables IV-VIII and Section H (scene recognition, the
-# paper's columns), whose rows are trained variants scored by `evaluate_classification`.
+# Paper tables from per-image metrics (geoinpaint.reporting.tables): every table of every
+# paper file, at full precision (csv, in the report) and rounded with the best method in bold
+# (md, tex); `_extended` versions carry every metric of the suite.
+from geoinpaint.experiments.layout import metrics_inputs, table_caption, table_ids, table_layout
+
+TABLE_FILES = table_ids(PLAN)
+METRICS_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "metrics"]
+RUNTIME_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "runtime"]
 
 
-def table_outputs(table):
-    """The files `geoinpaint table` writes for a table: csv (in the report), md, tex."""
-    prefix = f"results/table_{table}"
-    csv = report(f"{prefix}.csv", caption=f"../report/table_{table}.rst", category="Tables")
-    return [csv, f"{prefix}.md", f"{prefix}.tex"]
+wildcard_constraints:
+    table=alternatives(METRICS_TABLES),
+    timing=alternatives(RUNTIME_TABLES),
 
 
-def row_arguments(task, rows):
-    """`--row LABEL=metrics.csv` per row, shell-quoted. A function, because Snakemake would
-    read the braces of Table VII's labels (`{DCGAN, PatchGAN}`) in a params string as wildcards."""
-    args = " ".join(
-        shlex.quote(f"--row={label}={RUNS}/metrics/{task}/{row}.csv") for label, row in rows
-    )
-    return lambda wildcards: args
+rule table:
+    localrule: True
+    input:
+        lambda wildcards: metrics_inputs(PLAN, PLAN.tables[(wildcards.paper, wildcards.table.removesuffix("_extended"))]),
+    output:
+        report(
+            f"results/{RUN}/{{paper}}/table_{{table}}.csv",
+            caption="../report/caption.rst",
+            category="Tables",
+        ),
+        f"results/{RUN}/{{paper}}/table_{{table}}.md",
+        f"results/{RUN}/{{paper}}/table_{{table}}.tex",
+    params:
+        layout=lambda wildcards: q(json.dumps(table_layout(PLAN, wildcards.paper, wildcards.table))),
+        caption=lambda wildcards: table_caption(PLAN, wildcards.paper, wildcards.table),
+        hash=CONFIG_HASH,
+    log:
+        f"{LOGS}/table_{{paper}}_{{table}}.log",
+    benchmark:
+        f"{BENCH}/table_{{paper}}_{{table}}.tsv"
+    shell:
+        "geoinpaint table --layout {params.layout} --out {output[0]}"
+        " --config-hash {params.hash} > {log} 2>&1"
 
 
-for _table in (*TASK_OF_TABLE, *ABLATION_TABLES):
-    _task = TASK_OF_TABLE.get(_table, "classification")
-    _rows = paper_table_rows(_table)
-    _variants = (_table, f"{_table}_extended") if _table in TASK_OF_TABLE else (_table,)
+def runtime_run(wildcards):
+    """The training run of the runtime table's first row (first seed)."""
+    row = PLAN.tables[(wildcards.paper, wildcards.timing)].rows[0]
+    out = next(iter(next(iter(row.outputs.values())).values()))
+    return out
 
-    rule:
-        name:
-            f"table_{_table}"
-        localrule: True
-        input:
-            per_image=[f"{RUNS}/metrics/{_task}/{row}.csv" for _, row in _rows],
-            sets=[f"{RUNS}/metrics/{_task}/{row}.set.json" for _, row in _rows],
-        output:
-            [path for name in _variants for path in table_outputs(name)],
-        params:
-            tables=" ".join(f"--table {name}" for name in _variants),
-            rows=row_arguments(_task, _rows),
-            hash=CONFIG_HASH,
-            seed=config["seed"],
-        log:
-            f"{LOGS}/table_{_table}.log",
-        benchmark:
-            f"{BENCH}/table_{_table}.tsv"
-        shell:
-            "geoinpaint table {params.tables} {params.rows} --out-dir results"
-            " --config-hash {params.hash} --seed {params.seed} > {log} 2>&1"
+
+rule runtime:
+    input:
+        lambda wildcards: PLAN.checkpoint(runtime_run(wildcards).run),
+    output:
+        report(
+            f"results/{RUN}/{{paper}}/{{timing}}.csv",
+            caption="../report/caption.rst",
+            category="Tables",
+        ),
+    params:
+        method=lambda wildcards: runtime_run(wildcards).method,
+        sizes=" ".join(map(str, config["runtime"]["sizes"])),
+        repeats=config["runtime"]["repeats"],
+        paper="--paper-architecture" if config["runtime"]["paper_architecture"] else "",
+        device=config["device"],
+        caption=lambda wildcards: (
+            f"**{PLAN.tables[(wildcards.paper, wildcards.timing)].spec.title}**, on the device "
+            "named in each row; for a CPU variant, optionally also the paper's architecture "
+            "(untrained: speed does not depend on the weights)."
+        ),
+    threads: THREADS
+    resources:
+        gpu=TRAIN_GPUS,
+    log:
+        f"{LOGS}/runtime_{{paper}}_{{timing}}.log",
+    benchmark:
+        f"{BENCH}/runtime_{{paper}}_{{timing}}.tsv"
+    shell:
+        "geoinpaint runtime --method {params.method} --checkpoint {input} --sizes {params.sizes}"
+        " --repeats {params.repeats} {params.paper} --device {params.device}"
+        " --threads {threads} --out {output} > {log} 2>&1"

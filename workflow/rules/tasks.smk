@@ -1,21 +1,25 @@
-# Frozen task networks (scene classifier, cross-view geolocator, land-cover segmenter), each
-# trained on its task's clean training split with the options under `tasks.<task>` in the config.
+# Frozen task networks (scene classifier, cross-view geolocator, land-cover segmenter): one per
+# dataset role and seed, trained on the role's clean training split with `tasks.<task>`.
+
+
+def task_option(key):
+    return lambda wildcards: config["tasks"][PLAN.task_of(wildcards.role)][key]
 
 
 rule train_task:
     input:
-        f"{DATA}/scenes/{{task}}",
+        f"data/{RUN}/{{role}}/scenes",
     output:
-        model=f"{RUNS}/tasks/{{task}}.pt",
-        history=f"{RUNS}/tasks/{{task}}_log.csv",
+        model=f"runs/{RUN}/{{role}}/seed{{seed}}/task_net.pt",
+        history=f"runs/{RUN}/{{role}}/seed{{seed}}/task_net_log.csv",
     params:
         # Resumable state lives outside the declared outputs, so a killed job resumes.
-        state=f"{RUNS}/state/{{task}}.pt",
+        state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/task_net.pt",
+        task=lambda wildcards: PLAN.task_of(wildcards.role),
         arch=task_option("arch"),
         epochs=task_option("epochs"),
         batch=task_option("batch_size"),
         lr=task_option("lr"),
-        seed=config["seed"],
         device=config["device"],
     threads: THREADS
     resources:
@@ -25,11 +29,11 @@ rule train_task:
         # minutes; a retry after a time-limit kill (--retries) gets more and resumes from state
         runtime=lambda wildcards, attempt: 120 * attempt,
     log:
-        f"{LOGS}/train_task_{{task}}.log",
+        f"{LOGS}/train_task_{{role}}_seed{{seed}}.log",
     benchmark:
-        f"{BENCH}/train_task_{{task}}.tsv"
+        f"{BENCH}/train_task_{{role}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint train-task --task {wildcards.task} --train {input}/train --out {output.model}"
+        "geoinpaint train-task --task {params.task} --train {input}/train --out {output.model}"
         " --state {params.state} --log-csv {output.history} --arch {params.arch}"
         " --epochs {params.epochs} --batch-size {params.batch} --lr {params.lr}"
-        " --seed {params.seed} --device {params.device} --threads {threads} > {log} 2>&1"
+        " --seed {wildcards.seed} --device {params.device} --threads {threads} > {log} 2>&1"

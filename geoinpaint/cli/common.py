@@ -1,0 +1,38 @@
+"""Argument helpers shared by the verb groups."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def key_path(text: str) -> tuple[str, Path]:
+    """`KEY=PATH` (the last "=": keys may contain one, `lambda = 5=metrics.csv`)."""
+    key, sep, path = text.rpartition("=")
+    if not sep or not key or not path:
+        raise argparse.ArgumentTypeError(f"expected KEY=PATH, got {text!r}")
+    return key, Path(path)
+
+
+def verb(
+    sub: argparse._SubParsersAction, name: str, fn: Callable[[argparse.Namespace], None], help: str
+) -> argparse.ArgumentParser:
+    sp = sub.add_parser(name, help=help, description=help)
+    sp.set_defaults(fn=fn)
+    return sp
+
+
+def add_device(p: argparse.ArgumentParser, threads: int | None = 1) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument(
+        "--threads", type=int, default=threads, help="CPU threads (fixes reduction order)"
+    )
+
+
+def task_choices() -> list[str]:
+    from geoinpaint.tasks.spec import task_names
+
+    return task_names()

@@ -1,0 +1,97 @@
+"""Training verbs: `train-task` (a frozen task network) and `train` (an inpainting method)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from geoinpaint.cli.common import add_device, task_choices, verb
+
+log = logging.getLogger("geoinpaint")
+
+
+def cmd_train_task(a: argparse.Namespace) -> None:
+    from geoinpaint.tasks.train_task import train_task
+
+    train_task(
+        a.task,
+        a.train,
+        a.out,
+        a.state,
+        a.log_csv,
+        a.arch,
+        a.epochs,
+        a.batch_size,
+        a.lr,
+        a.seed,
+        a.device,
+        a.threads,
+    )
+    log.info("saved %s %s network to %s", a.task, a.arch, a.out)
+
+
+def cmd_train(a: argparse.Namespace) -> None:
+    from geoinpaint.methods.train import train_method
+
+    try:
+        options = json.loads(a.options)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--options is not JSON ({err}): {a.options!r}") from err
+    train_method(
+        a.method,
+        a.task,
+        a.train,
+        a.masks,
+        a.task_net,
+        options,
+        a.out,
+        a.state,
+        a.log_csv,
+        a.samples,
+        a.seed,
+        a.device,
+        a.threads,
+        a.train_images,
+        a.save_every_s,
+    )
+    log.info("saved %s (%s) to %s", a.method, a.task, a.out)
+
+
+def add_verbs(sub: argparse._SubParsersAction) -> None:
+    s = verb(sub, "train-task", cmd_train_task, "train a task network on clean images (resumable)")
+    s.add_argument("--task", choices=task_choices(), default="classification")
+    s.add_argument("--train", type=Path, required=True, help="training split folder")
+    s.add_argument("--out", type=Path, required=True, help="final checkpoint (.pt)")
+    s.add_argument("--state", type=Path, required=True, help="resumable training state (.pt)")
+    s.add_argument("--log-csv", type=Path, required=True, help="per-epoch log")
+    s.add_argument("--arch", default="vgg-small", help="registered architecture of the task")
+    s.add_argument("--epochs", type=int, default=20)
+    s.add_argument("--batch-size", type=int, default=32)
+    s.add_argument("--lr", type=float, default=1e-3)
+    s.add_argument("--seed", type=int, default=0)
+    add_device(s, threads=None)
+
+    s = verb(sub, "train", cmd_train, "train an inpainting method on a task's training split")
+    s.add_argument("--method", required=True, help="registered method that must be trained")
+    s.add_argument("--task", choices=task_choices(), default="classification")
+    s.add_argument("--train", type=Path, required=True, help="training split folder")
+    s.add_argument("--masks", type=Path, required=True, help="frozen seed masks, one per image")
+    s.add_argument("--task-net", type=Path, default=None, help="frozen task network (task loss)")
+    s.add_argument("--options", default="{}", help="the method's options as JSON")
+    s.add_argument("--out", type=Path, required=True, help="final checkpoint (.pt)")
+    s.add_argument("--state", type=Path, required=True, help="resumable training state (.pt)")
+    s.add_argument("--log-csv", type=Path, default=None, help="per-epoch log")
+    s.add_argument("--samples", type=Path, default=None, help="folder for per-epoch sample grids")
+    s.add_argument(
+        "--train-images", type=int, default=0, help="use this many images, evenly spaced (0 = all)"
+    )
+    s.add_argument(
+        "--save-every-s",
+        type=float,
+        default=600.0,
+        help="also save the resumable state within an epoch after this many seconds",
+    )
+    s.add_argument("--seed", type=int, default=0)
+    add_device(s, threads=None)

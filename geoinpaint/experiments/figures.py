@@ -1,0 +1,129 @@
+"""Inputs and command of each paper figure (`figures:` of a paper file), by kind."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from geoinpaint.experiments.papers import FigureSpec
+from geoinpaint.experiments.plan import Output, Plan
+
+FIGURE_KINDS = ("qualitative", "tradeoff", "maskmix", "datasets", "task")
+
+
+def _first(outputs: dict[tuple[str, str], dict[int, Output]]) -> Output:
+    return next(iter(next(iter(outputs.values())).values()))
+
+
+def _table_outputs(plan: Plan, fig: FigureSpec) -> list[tuple[str, Output]]:
+    """(label, output of the first block and seed) of every implemented method row."""
+    table = plan.tables[(fig.paper, fig.table)]
+    return [
+        (row.label, _first(row.outputs))
+        for row in table.rows
+        if row.source == "method" and not row.missing
+    ]
+
+
+def _task_role(plan: Plan, task: str) -> str:
+    roles = [r for r, role in plan.roles.items() if role.task == task]
+    if not roles:
+        raise ValueError(f"no dataset role serves the {task} task")
+    return roles[0]
+
+
+def _default_testset(plan: Plan, role: str) -> str:
+    from geoinpaint.tasks.spec import get_task
+
+    return plan.testset(role, get_task(plan.task_of(role)).default_maskset, plan.seeds[0])
+
+
+def figure_inputs(plan: Plan, fig: FigureSpec) -> list[str]:
+    seed = plan.seeds[0]
+    if fig.kind == "qualitative":
+        outs = _table_outputs(plan, fig)
+        groups = {(o.role, o.maskset) for _, o in outs}
+        return sorted(
+            {plan.testset(r, m, seed) for r, m in groups}
+            | {plan.outputs_dir(r, m, seed) for r, m in groups}
+        )
+    if fig.kind == "tradeoff":
+        outs = _table_outputs(plan, fig)
+        return sorted({plan.metrics_dir(o.role, o.maskset, o.seed) for _, o in outs})
+    if fig.kind == "maskmix":
+        return [_default_testset(plan, _task_role(plan, fig.task))]
+    if fig.kind == "datasets":
+        roles = plan.roles_with_network()
+        return [_default_testset(plan, r) for r in roles] + [plan.scenes(r) for r in roles]
+    if fig.kind == "task":
+        role = _task_role(plan, fig.task)
+        testset = _default_testset(plan, role)
+        if fig.task == "segmentation":
+            return [testset, plan.task_net(role, seed)]
+        from geoinpaint.tasks.spec import get_task
+
+        maskset = get_task(fig.task).default_maskset
+        return [testset, plan.metrics_dir(role, maskset, seed)]
+    raise ValueError(f"figure {fig.paper} {fig.id}: kind {fig.kind!r} not in {FIGURE_KINDS}")
+
+
+def figure_command(plan: Plan, fig: FigureSpec, out: str, config: dict[str, Any]) -> str:
+    """The `geoinpaint figure*` command writing `out`."""
+    q = shlex.quote
+    seed = plan.seeds[0]
+    n = config["figures"]["grid_images"]
+    if fig.kind == "qualitative":
+        outs = _table_outputs(plan, fig)
+        o = outs[0][1]
+        methods = " ".join(q(f"--method={label}={plan.images(out)}") for label, out in outs)
+        return (
+            f"geoinpaint figure --testset {plan.testset(o.role, o.maskset, seed)} {methods}"
+            f" --out {out} --n-images {n}"
+        )
+    if fig.kind == "tradeoff":
+        points = " ".join(
+            f"--point {o.run.overrides.get(fig.option, _base(o, fig.option))}={plan.metrics(o)}"
+            for _, o in _table_outputs(plan, fig)
+        )
+        return f"geoinpaint figure-lambda {points} --out {out}"
+    if fig.kind == "maskmix":
+        testset = _default_testset(plan, _task_role(plan, fig.task))
+        aug = config["augmentation"]
+        return (
+            f"geoinpaint figure-data --kind maskmix --testset classification={testset}"
+            f" --maskmix {q(json.dumps(aug['maskmix']))} --augmix {q(json.dumps(aug['augmix']))}"
+            f" --seed {config['seed']} --out {out}"
+        )
+    if fig.kind == "datasets":
+        args = " ".join(
+            f"--testset {plan.task_of(r)}={_default_testset(plan, r)}"
+            f" --scenes {plan.task_of(r)}={plan.scenes(r)}"
+            for r in plan.roles_with_network()
+        )
+        return f"geoinpaint figure-data --kind datasets {args} --out {out}"
+    if fig.kind == "task":
+        role = _task_role(plan, fig.task)
+        testset = _default_testset(plan, role)
+        head = f"geoinpaint figure-task --task {fig.task} --testset {testset}"
+        tail = f"--n-images {min(n, 4)} --device cpu --out {out}"
+        if fig.task == "segmentation":
+            return f"{head} --task-net {plan.task_net(role, seed)} {tail}"
+        from geoinpaint.tasks.spec import get_task
+
+        maskset = get_task(fig.task).default_maskset
+        rows = " ".join(
+            f"--row {s}={plan.metrics_dir(role, maskset, seed)}/{s}.csv"
+            for s in ("clean", "occluded")
+        )
+        return f"{head} {rows} {tail}"
+    raise ValueError(f"figure {fig.paper} {fig.id}: kind {fig.kind!r} not in {FIGURE_KINDS}")
+
+
+def _base(out: Output, option: str) -> Any:
+    """An option's value in a run that does not override it (the method's default)."""
+    from geoinpaint.methods.options import make_options
+    from geoinpaint.methods.registry import traits
+
+    cls = traits(out.method)["cls"]
+    return getattr(make_options(cls.Options, {}), option)

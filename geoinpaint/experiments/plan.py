@@ -1,0 +1,457 @@
+"""Expand the papers' experiments files with a run's config into everything the workflow runs.
+
+`plan(config)` returns a `Plan`: the dataset roles and their splits, the frozen mask sets and
+test sets, the task networks, the training runs (rows whose models are identical share one),
+the inpainting/evaluation groups (one test set x one seed: one job each), and every table and
+figure with the files it reads. The Snakefile builds its jobs from it; nothing else in the
+workflow names a method, a table or a dataset.
+
+Paths (`<run>` = `run_name`):
+- `data/<run>/<role>/scenes/{train,test}`: a dataset role's splits;
+- `data/<run>/<role>/masks/<maskset>`: frozen mask sets (training ones per seed);
+- `data/<run>/<role>/testsets/<maskset>`: frozen test sets;
+- `runs/<run>/<role>/seed<k>/task_net.pt`: the frozen task network of a seed;
+- `runs/<run>/<role>/seed<k>/<train maskset kind>/<key>.pt`: a trained inpainting model;
+- `runs/<run>/<role>/<maskset>/seed<k>/{outputs,metrics}/<row key>`: composited outputs and
+  per-image metrics of every row scored on one test set;
+- `results/<run>/<paper>/table_<id>.{csv,md,tex}`, `paper_figures/<run>/<paper>/<figure>.png`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geoinpaint.experiments.options import method_options, run_key
+from geoinpaint.experiments.papers import (
+    LabelFormatter,
+    PaperSpec,
+    RowSpec,
+    TableSpec,
+    display_map,
+    load_paper,
+    paper_files,
+)
+from geoinpaint.runtime import derive_seed
+
+SYNTHETIC_CLASSES = 7
+DEFAULT_MASKS: dict[str, dict[str, Any]] = {
+    "cloud": {"kind": "cloud", "min_fraction": 0.15, "max_fraction": 0.60, "fill": "cloud"},
+    "irregular": {"kind": "irregular", "min_fraction": 0.10, "max_fraction": 0.20, "fill": "white"},
+    **{
+        f"concentrated_{p}": {"kind": "concentrated", "fraction": p / 100, "fill": "white"}
+        for p in (10, 25, 77)
+    },
+}
+"""Mask sets every config has (config `masks:` overrides or adds)."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A dataset role (`datasets.<role>` in the config) and the task layout it is written in."""
+
+    name: str
+    source: str
+    task: str
+    size: int
+    root: str = ""
+    train_per_class: int = 60
+    test_per_class: int = 30
+    train_fraction: float = 0.5
+    limit: int = 0
+    real: bool = False
+
+    @property
+    def n_train(self) -> int:
+        """An upper bound of the training images (one seed mask each)."""
+        return self._n(self.train_per_class)
+
+    @property
+    def n_test(self) -> int:
+        return self._n(self.test_per_class)
+
+    def _n(self, per_class: int) -> int:
+        if not self.real:
+            return SYNTHETIC_CLASSES * per_class
+        from geoinpaint.data.datasets import get_dataset
+
+        return self.limit or get_dataset(self.source).max_images
+
+
+@dataclass(frozen=True)
+class MaskSet:
+    """A frozen mask set of a role: `kind`, its options, how many masks and from which seed."""
+
+    role: str
+    name: str
+    kind: str
+    options: tuple[tuple[str, Any], ...]
+    n: int
+    seed: int
+    size: int
+    fill: str = "white"
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One training of an inpainting method."""
+
+    role: str
+    seed: int
+    train_maskset: str  # kind of the training masks, e.g. `train_cloud`
+    key: str
+    method: str
+    options: tuple[tuple[str, Any], ...]
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return dict(self.options)
+
+
+@dataclass(frozen=True)
+class Output:
+    """What one row shows on one test set for one seed: a folder of composited images."""
+
+    role: str
+    maskset: str
+    seed: int
+    key: str
+    source: str  # "clean", "occluded" or "method"
+    method: str = ""
+    run: TrainingRun | None = None
+
+
+@dataclass
+class TableRow:
+    label: str
+    method: str
+    source: str
+    outputs: dict[tuple[str, str], dict[int, Output]] = field(default_factory=dict)
+    missing: str = ""
+
+
+@dataclass
+class TablePlan:
+    spec: TableSpec
+    blocks: list[tuple[str, str]]
+    rows: list[TableRow]
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def paper(self) -> str:
+        return self.spec.paper
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class Plan:
+    """Everything a run does (see the module docstring)."""
+
+    run: str
+    seeds: list[int]
+    roles: dict[str, Role]
+    masksets: dict[tuple[str, str], MaskSet]
+    runs: dict[tuple[str, int, str, str], TrainingRun]
+    groups: dict[tuple[str, str, int], dict[str, Output]]
+    papers: dict[str, PaperSpec]
+    tables: dict[tuple[str, str], TablePlan]
+    resample_test: bool = False
+
+    # -- paths ---------------------------------------------------------------------------------
+    def data(self, role: str) -> str:
+        return f"data/{self.run}/{role}"
+
+    def scenes(self, role: str) -> str:
+        return f"{self.data(role)}/scenes"
+
+    def maskset_dir(self, role: str, name: str) -> str:
+        return f"{self.data(role)}/masks/{name}"
+
+    def test_maskset(self, maskset: str, seed: int) -> str:
+        """The frozen mask set a seed is tested on (its own with `resample_test`)."""
+        return f"{maskset}_seed{seed}" if self.resample_test else maskset
+
+    def testset(self, role: str, maskset: str, seed: int | None = None) -> str:
+        name = maskset if seed is None else self.test_maskset(maskset, seed)
+        return f"{self.data(role)}/testsets/{name}"
+
+    def task_net(self, role: str, seed: int) -> str:
+        return f"runs/{self.run}/{role}/seed{seed}/task_net.pt"
+
+    def checkpoint(self, run: TrainingRun) -> str:
+        return f"runs/{self.run}/{run.role}/seed{run.seed}/{run.train_maskset}/{run.key}.pt"
+
+    def group_dir(self, role: str, maskset: str, seed: int) -> str:
+        return f"runs/{self.run}/{role}/{maskset}/seed{seed}"
+
+    def outputs_dir(self, role: str, maskset: str, seed: int) -> str:
+        return f"{self.group_dir(role, maskset, seed)}/outputs"
+
+    def metrics_dir(self, role: str, maskset: str, seed: int) -> str:
+        return f"{self.group_dir(role, maskset, seed)}/metrics"
+
+    def images(self, out: Output) -> str:
+        """The folder of `<id>.png` a row is scored on."""
+        if out.source == "clean":
+            return f"{self.testset(out.role, out.maskset, out.seed)}/gt"
+        if out.source == "occluded":
+            return f"{self.testset(out.role, out.maskset, out.seed)}/occluded"
+        return f"{self.outputs_dir(out.role, out.maskset, out.seed)}/{out.key}"
+
+    def metrics(self, out: Output) -> str:
+        return f"{self.metrics_dir(out.role, out.maskset, out.seed)}/{out.key}.csv"
+
+    def results(self, paper: str) -> str:
+        return f"results/{self.run}/{paper}"
+
+    def figures(self, paper: str) -> str:
+        return f"paper_figures/{self.run}/{paper}"
+
+    # -- queries -------------------------------------------------------------------------------
+    def task_of(self, role: str) -> str:
+        return self.roles[role].task
+
+    def roles_with_network(self) -> list[str]:
+        from geoinpaint.tasks.spec import get_task
+
+        return [r for r, role in self.roles.items() if get_task(role.task).has_network]
+
+    def trained_outputs(self, group: tuple[str, str, int]) -> list[Output]:
+        return [o for o in self.groups[group].values() if o.run is not None]
+
+    def method_outputs(self, group: tuple[str, str, int]) -> list[Output]:
+        return [o for o in self.groups[group].values() if o.source == "method"]
+
+
+# -- building the plan --------------------------------------------------------------------------
+def _roles(config: dict[str, Any]) -> dict[str, Role]:
+    tasks_of = {t["dataset"]: name for name, t in config.get("tasks", {}).items()}
+    roles = {}
+    for name, d in config.get("datasets", {}).items():
+        from geoinpaint.data.datasets import get_dataset
+
+        dataset = get_dataset(d.get("source", "synthetic"))
+        task = tasks_of.get(name, "inpainting")
+        if task not in dataset.tasks:
+            raise ValueError(
+                f"datasets.{name}: {dataset.name} provides {', '.join(dataset.tasks)} data, "
+                f"but {name} serves the {task} task"
+            )
+        roles[name] = Role(
+            name=name,
+            source=dataset.name,
+            task=task,
+            size=int(d.get("size", 64)),
+            root=str(d.get("root", "")),
+            train_per_class=int(d.get("train_per_class", 60)),
+            test_per_class=int(d.get("test_per_class", 30)),
+            train_fraction=float(d.get("train_fraction", 0.5)),
+            limit=int(d.get("limit", 0)),
+            real=dataset.real,
+        )
+    for task, t in config.get("tasks", {}).items():
+        if t["dataset"] not in roles:
+            raise ValueError(
+                f"tasks.{task}.dataset is {t['dataset']!r}, which `datasets:` does not define "
+                f"(defined: {', '.join(sorted(roles)) or 'none'})"
+            )
+    return roles
+
+
+def _mask_options(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    keys = ("min_fraction", "max_fraction", "fraction", "source")
+    return tuple((k, spec[k]) for k in keys if spec.get(k) not in (None, ""))
+
+
+def _table_role(spec: TableSpec, roles: dict[str, Role], config: dict[str, Any]) -> list[str]:
+    if spec.datasets:
+        missing = [d for d in spec.datasets if d not in roles]
+        if missing:
+            raise ValueError(
+                f"table {spec.paper} {spec.id} uses dataset role(s) {missing}; the config's "
+                f"`datasets:` defines {sorted(roles)}"
+            )
+        return list(spec.datasets)
+    task = config.get("tasks", {}).get(spec.task)
+    if task is None:
+        raise ValueError(
+            f"table {spec.paper} {spec.id} is on the {spec.task} task, which the config's "
+            "`tasks:` does not define"
+        )
+    return [task["dataset"]]
+
+
+class _Builder:
+    """Accumulates the plan's entities while tables are expanded."""
+
+    def __init__(self, config: dict[str, Any]):
+        from geoinpaint.tasks.spec import get_task
+
+        self.config = config
+        self.run = config["run_name"]
+        self.seed = int(config.get("seed", 0))
+        self.seeds = [int(s) for s in config.get("seeds", [self.seed])]
+        self.resample = bool(config.get("resample_test", False))
+        self.roles = _roles(config)
+        self.masks = {**DEFAULT_MASKS, **config.get("masks", {})}
+        self.get_task = get_task
+        self.masksets: dict[tuple[str, str], MaskSet] = {}
+        self.runs: dict[tuple[str, int, str, str], TrainingRun] = {}
+        self.groups: dict[tuple[str, str, int], dict[str, Output]] = {}
+
+    def _maskset(self, role: str, name: str, kind_name: str, n: int, seed: int) -> None:
+        if kind_name not in self.masks:
+            raise ValueError(
+                f"mask set {kind_name!r} is not defined; known: {', '.join(sorted(self.masks))}"
+            )
+        spec = self.masks[kind_name]
+        r = self.roles[role]
+        self.masksets.setdefault(
+            (role, name),
+            MaskSet(
+                role,
+                name,
+                spec["kind"],
+                _mask_options(spec),
+                n,
+                seed,
+                r.size,
+                spec.get("fill", "white"),
+            ),
+        )
+
+    def test_maskset(self, role: str, maskset: str) -> None:
+        r = self.roles[role]
+        if self.resample:
+            for k in self.seeds:
+                self._maskset(
+                    role,
+                    f"{maskset}_seed{k}",
+                    maskset,
+                    r.n_test,
+                    derive_seed(k, "masks", "test", maskset),
+                )
+        else:
+            self._maskset(role, maskset, maskset, r.n_test, self.seed)
+
+    def train_maskset(self, role: str, kind_name: str, seed: int) -> str:
+        name = f"train_{kind_name}_seed{seed}"
+        self._maskset(
+            role, name, kind_name, self.roles[role].n_train, derive_seed(seed, "masks", "train")
+        )
+        return name
+
+    def _check(self, method: str, options: dict[str, Any], role: str, spec: TableSpec) -> None:
+        where = f"table {spec.paper} {spec.id}, dataset {role}"
+        _check_run(method, options, self.roles[role].size, where)
+
+    def output(self, row: RowSpec, spec: TableSpec, role: str, maskset: str, seed: int) -> Output:
+        group = self.groups.setdefault((role, maskset, seed), {})
+        if row.source != "method":
+            out = Output(role, maskset, seed, row.source, row.source)
+            return group.setdefault(out.key, out)
+        from geoinpaint.methods.registry import trained_as, traits
+
+        method = row.method or ""
+        if not traits(method)["trained"]:
+            out = Output(role, maskset, seed, method, "method", method)
+            return group.setdefault(out.key, out)
+        options, effective = method_options(method, self.config, spec, row.overrides)
+        self._check(method, options, role, spec)
+        train_kind = spec.train_maskset or self.get_task(self.roles[role].task).default_maskset
+        self.train_maskset(role, train_kind, seed)
+        run = TrainingRun(
+            role,
+            seed,
+            f"train_{train_kind}",
+            run_key(trained_as(method), effective),
+            trained_as(method),
+            tuple(sorted(options.items())),
+        )
+        run = self.runs.setdefault((role, seed, run.train_maskset, run.key), run)
+        if run.overrides != options:
+            raise ValueError(f"training runs {run.key} of {role} differ in their options")
+        out = Output(role, maskset, seed, run_key(method, effective), "method", method, run)
+        return group.setdefault(out.key, out)
+
+
+def _check_run(method: str, options: dict[str, Any], size: int, where: str) -> None:
+    from geoinpaint.methods.options import make_options
+    from geoinpaint.methods.registry import traits
+
+    t = traits(method)
+    try:
+        built = make_options(t["cls"].Options, {**options, **t["preset"]})
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{where}: {err}") from err
+    problem = t["cls"].size_problem(built, size)
+    if problem:
+        raise ValueError(f"{where}: {method} on {size}x{size} images: {problem}")
+
+
+def _label(row: RowSpec, method_label: str, display: dict[str, str], size: int) -> str:
+    template = row.label_template if row.label_template != row.method else method_label
+    try:
+        return LabelFormatter(display, size).format(template, **row.overrides)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"row label {template!r}: {err} (options {row.overrides})") from err
+
+
+def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str] | None):
+    from geoinpaint.methods.registry import method_names, traits
+
+    roles = _table_role(spec, b.roles, b.config)
+    masksets = list(spec.masksets) or [b.get_task(b.roles[roles[0]].task).default_maskset]
+    blocks = [(r, m) for r in roles for m in masksets]
+    known = set(method_names())
+    plan = TablePlan(spec, blocks, [])
+    for row in spec.rows:
+        if row.method is not None and only is not None and row.method not in only:
+            plan.excluded.append(row.label_template)
+            continue
+        size = b.roles[roles[0]].size
+        if row.method is not None and row.method not in known:
+            label = _label(row, row.method, display, size)
+            plan.rows.append(
+                TableRow(
+                    label,
+                    row.method,
+                    row.source,
+                    missing=f"method {row.method!r} is not implemented yet",
+                )
+            )
+            continue
+        method_label = traits(row.method)["label"] if row.method else row.label_template
+        entry = TableRow(_label(row, method_label, display, size), row.method or "", row.source)
+        for role, maskset in blocks:
+            b.test_maskset(role, maskset)
+            entry.outputs[(role, maskset)] = {
+                k: b.output(row, spec, role, maskset, k) for k in b.seeds
+            }
+        plan.rows.append(entry)
+    return plan
+
+
+def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") -> Plan:
+    """The whole run (see the module docstring) of `config` over the papers in `papers_dir`."""
+    b = _Builder(config)
+    papers, tables = {}, {}
+    wanted = config.get("experiments") or {}
+    for name, path in paper_files(Path(papers_dir)).items():
+        if wanted and name not in wanted:
+            continue
+        overrides = wanted.get(name) or {}
+        paper = load_paper(path, overrides)
+        papers[name] = paper
+        display = display_map(path)
+        only = overrides.get("methods")
+        for tid, spec in paper.tables.items():
+            tables[(name, tid)] = _table(b, spec, display, only)
+    for role, r in b.roles.items():
+        if b.get_task(r.task).has_network:
+            b.test_maskset(role, b.get_task(r.task).default_maskset)
+    return Plan(b.run, b.seeds, b.roles, b.masksets, b.runs, b.groups, papers, tables, b.resample)

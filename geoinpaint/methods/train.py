@@ -1,0 +1,135 @@
+"""Train a registered inpainting method on a task's training split (`geoinpaint train`).
+
+The one path every trained method takes: seed, build the method, load the split and its seed
+masks, build the collate step (MaskMix / AugMix) and the method's routine, run the engine
+(resumable), save the inference networks with their options and provenance.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoinpaint.data.scenes import DatasetError
+from geoinpaint.masks.maskset import load_maskset
+from geoinpaint.methods.base import TrainableMethod, TrainContext
+from geoinpaint.methods.registry import build_method, needs_training
+from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
+from geoinpaint.tasks.splits import load_task_split
+from geoinpaint.training.data import InpaintingCollate, InpaintingTrainSet
+from geoinpaint.training.engine import Engine, EngineConfig
+from geoinpaint.training.state import atomic_save
+
+log = logging.getLogger(__name__)
+
+
+def load_train_set(
+    task: str, split_dir: Path, maskset_dir: Path, limit: int = 0
+) -> InpaintingTrainSet:
+    """Load a task's training split and its frozen seed masks (at least one per image).
+
+    `limit` > 0 keeps that many images, evenly spaced through the split (splits are written
+    class by class, so every class keeps its share), each with its own seed mask; for CPU runs.
+
+    Raises:
+        DatasetError: a folder is missing or malformed, too few masks, or sizes differ.
+    """
+    split_dir, maskset_dir = Path(split_dir), Path(maskset_dir)
+    images, targets, _ = load_task_split(task, split_dir)
+    masks, _ = load_maskset(maskset_dir)
+    if len(masks) < len(images):
+        raise DatasetError(
+            f"{maskset_dir} has {len(masks)} masks, the training split {split_dir} needs "
+            f"{len(images)} (one per image)"
+        )
+    masks = masks[: len(images)]
+    if masks.shape[1:] != images.shape[1:3]:
+        raise DatasetError(
+            f"masks in {maskset_dir} are {masks.shape[2]}x{masks.shape[1]}, the images in "
+            f"{split_dir} are {images.shape[2]}x{images.shape[1]}"
+        )
+    keep = np.arange(len(images))
+    if 0 < limit < len(images):
+        keep = np.linspace(0, len(images) - 1, limit).round().astype(int)
+    # Cross-view targets stay the pair's row in the full split: the task network's location id.
+    return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
+
+
+def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
+    """Write a trained method's checkpoint atomically (loads with `weights_only=True`)."""
+    atomic_save({**method.state_dict(), **(meta or {})}, Path(path))
+
+
+def train_method(
+    method: str,
+    task: str,
+    train_dir: Path,
+    maskset_dir: Path,
+    task_net: Path | None,
+    options: dict[str, Any],
+    out: Path,
+    state: Path,
+    log_csv: Path | None = None,
+    samples_dir: Path | None = None,
+    seed: int = 0,
+    device: DeviceChoice = "auto",
+    threads: int | None = None,
+    train_images: int = 0,
+    save_every_s: float = 600.0,
+) -> TrainableMethod:
+    """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
+
+    Args:
+        method: a registered trained method.
+        task: classification, segmentation or crossview (which training split and task loss).
+        train_dir: the task's training split (`geoinpaint synth` layout).
+        maskset_dir: frozen seed masks, one per training image.
+        task_net: frozen task-network checkpoint (`geoinpaint train-task`), for task losses.
+        options: the method's options (config `inpainting.options` and a row's overrides).
+        out: final checkpoint, written once training has finished.
+        state: resumable training state, outside any workflow output.
+        train_images: train on this many images of the split, evenly spaced (0 = all).
+        save_every_s: also save the state within an epoch after this many seconds.
+    """
+    if not needs_training(method):
+        raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
+    seed_everything(seed, threads)
+    dev = resolve_device(device)
+    model: TrainableMethod = build_method(method, options=options, device=dev)
+    o = model.options
+    if o.augment == "augmix" and task != "classification":
+        raise ValueError(
+            "AugMix moves image content, so it applies only to scene classification "
+            "(paper Sec. L); use maskmix or none for segmentation and cross-view"
+        )
+    data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
+    log.info("training %s on %d %s images (%s)", method, len(data), task, options)
+    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix)
+    size = data.images.shape[1]
+    ctx = TrainContext(
+        task, size, len(data), dev, seed, Path(task_net) if task_net else None, collate.preview()
+    )
+    routine = model.routine(ctx)
+    engine = Engine(
+        EngineConfig(
+            epochs=o.epochs,
+            batch_size=o.batch_size,
+            seed=seed,
+            state_path=Path(state),
+            log_csv=log_csv,
+            samples_dir=samples_dir,
+            save_every_s=save_every_s,
+            desc=f"{method} {task}",
+        )
+    )
+    engine.run(routine, len(data), collate)
+    model.nets.eval()
+    save_method(
+        model,
+        Path(out),
+        meta={"task": task, "seed": seed, "train_options": options, "train_images": len(data)},
+    )
+    return model
