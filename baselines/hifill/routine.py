@@ -93,7 +93,9 @@ class HiFillRoutine(GanRoutine):
         d = self.nets["d"]
         for _ in range(o.d_steps):
             with self.autocast():
-                wgan = d(fake.detach()).float().mean() - d(gt).float().mean()
+                # one critic pass over real and fake together, as the code (no normalisation)
+                real_score, fake_score = d(torch.cat([gt, fake.detach()])).float().chunk(2)
+                wgan = fake_score.mean() - real_score.mean()
                 gp = gradient_penalty(d, gt, fake.detach())
             self.update("d", wgan + o.gp_weight * gp)
 
