@@ -10,5 +10,7 @@ from geoinpaint.baselines import (  # noqa: F401
     hifill,
     hint,
     misf,
+    pdgan,
+    rfr,
     spl,
 )

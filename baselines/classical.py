@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from skimage.restoration import inpaint_biharmonic
 
-from geoinpaint.data.io import to_uint8
+from geoinpaint.io import to_uint8
 from geoinpaint.methods.base import Method
 from geoinpaint.methods.registry import register_method
 

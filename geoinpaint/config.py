@@ -7,24 +7,8 @@ typo stops the run in its first second, not in hour two.
 
 from __future__ import annotations
 
-import importlib
-import os
 from pathlib import Path
 from typing import Any
-
-PLUGINS_ENV = "GEOINPAINT_PLUGINS"
-
-
-def load_plugins(modules: list[str] | None = None) -> None:
-    """Import the modules registering further methods (`plugins:`, or `$GEOINPAINT_PLUGINS`)."""
-    names = modules if modules is not None else os.environ.get(PLUGINS_ENV, "").split(",")
-    for name in filter(None, (n.strip() for n in names)):
-        try:
-            importlib.import_module(name)
-        except ImportError as err:
-            raise ValueError(
-                f"plugins: cannot import {name!r} ({err}); is its folder on PYTHONPATH?"
-            ) from err
 
 
 def _check_methods(config: dict[str, Any]) -> None:
@@ -91,6 +75,8 @@ def check_config(config: dict[str, Any]) -> None:
     config["seeds"] = [int(s) for s in config.get("seeds", [config.get("seed", 0)])]
     if len(set(config["seeds"])) != len(config["seeds"]):
         raise ValueError(f"seeds: {config['seeds']} repeats a seed")
+    from geoinpaint.methods.registry import load_plugins
+
     load_plugins(list(config.get("plugins") or []))
     _check_methods(config)
     _check_tasks(config)

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoinpaint.data.io import read_image, read_mask, to_uint8, write_image
-from geoinpaint.data.testset import TestSet, load_testset
+from geoinpaint.io import read_image, read_mask, to_uint8, write_image
 from geoinpaint.methods.adapter import composite, inpaint_batches
 from geoinpaint.methods.base import Method
 from geoinpaint.runtime import DeviceChoice, resolve_device
+from geoinpaint.testsets import TestSet, load_testset
 
 __all__ = ["composite", "evaluate_folders", "inpaint_folder", "inpaint_testset"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from geoinpaint.data.scenes import write_split
-from geoinpaint.data.testset import build_testset
 from geoinpaint.masks.maskset import write_maskset
+from geoinpaint.testsets import build_testset
 
 REPO = Path(__file__).resolve().parents[1]
 

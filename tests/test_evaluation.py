@@ -13,12 +13,13 @@ import pytest
 
 import geoinpaint.tasks.scoring as scoring
 from geoinpaint.cli import build_parser, main
-from geoinpaint.data.scenes import DatasetError, write_split
-from geoinpaint.data.testset import build_testset, load_testset
+from geoinpaint.data.scenes import write_split
 from geoinpaint.evaluation import evaluate_folder
+from geoinpaint.io import DatasetError
 from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.metrics import set_metrics_path
 from geoinpaint.metrics.segmentation import ConfusionMatrix
+from geoinpaint.testsets import build_testset, load_testset
 
 
 def _task_testset(root, task, companions, size=32):
@@ -130,9 +131,7 @@ def test_an_undefined_miou_is_recorded_with_its_reason_never_a_number(
     truth = load_testset(segmentation_testset).label_maps()
     FakeSegmenter.truth = np.where(truth == 4, 1, truth)  # water (4) neither true nor predicted
     monkeypatch.setattr(scoring, "FrozenSegmenter", FakeSegmenter)
-    monkeypatch.setattr(
-        "geoinpaint.data.testset.TestSet.label_maps", lambda self: FakeSegmenter.truth
-    )
+    monkeypatch.setattr("geoinpaint.testsets.TestSet.label_maps", lambda self: FakeSegmenter.truth)
     _, record = evaluate_folder(
         segmentation_testset, segmentation_testset / "gt", "net.pt", "segmentation", "cpu"
     )

@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
 
-from geoinpaint.data.io import ImageReadError, read_image, read_mask, write_image, write_mask
-from geoinpaint.data.scenes import DatasetError
-from geoinpaint.data.testset import load_testset
+from geoinpaint.io import (
+    DatasetError,
+    ImageReadError,
+    read_image,
+    read_mask,
+    write_image,
+    write_mask,
+)
+from geoinpaint.testsets import load_testset
 
 
 def test_image_roundtrip_is_exact_at_8_bit(tmp_path):

@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
 
-from geoinpaint.data.io import write_mask
-from geoinpaint.data.scenes import DatasetError
-from geoinpaint.data.testset import build_testset
+from geoinpaint.io import DatasetError, write_mask
 from geoinpaint.masks.concentrated import concentrated_mask
 from geoinpaint.masks.irregular import MaskFolder, stroke_mask
 from geoinpaint.masks.maskset import load_maskset, write_maskset
+from geoinpaint.testsets import build_testset
 from tests_paths import IRREGULAR_MINI
 
 

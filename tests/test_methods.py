@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from geoinpaint.data.io import to_uint8
-from geoinpaint.data.testset import load_testset
 from geoinpaint.evaluation import composite
+from geoinpaint.io import to_uint8
 from geoinpaint.methods.adapter import inpaint_batches
 from geoinpaint.methods.registry import build_method, method_names, needs_training, traits
 from geoinpaint.metrics.full_reference import psnr
+from geoinpaint.testsets import load_testset
 
 
 def small_options(name: str) -> dict:

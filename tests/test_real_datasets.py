@@ -12,7 +12,8 @@ from geoinpaint.data.importing import import_classification
 from geoinpaint.data.real import scan_aid, scan_cvusa, scan_loveda, scan_rice, scan_rsscn7
 from geoinpaint.data.real.aid import CLASSES as AID_CLASSES
 from geoinpaint.data.real.rsscn7 import FOLDERS
-from geoinpaint.data.scenes import DatasetError, load_split
+from geoinpaint.data.scenes import load_split
+from geoinpaint.io import DatasetError
 from tests_paths import AID_MINI
 
 
@@ -152,3 +153,64 @@ def test_real_aid_sample_scans_and_imports(tmp_path):
     assert len(m) == 240 and m["class_name"].nunique() == 30
     out = import_classification(m, tmp_path, 64, seed=0)
     assert len(out["train"]) == len(out["test"]) == 120
+
+
+def _prepare(dataset: str, task: str, root: Path, out: Path, **extra) -> None:
+    from geoinpaint.cli import main
+
+    args = ["prepare", "--dataset", dataset, "--task", task, "--root", str(root)]
+    args += ["--out", str(out), "--size", "32", *(f"--{k}={v}" for k, v in extra.items())]
+    assert main(args) == 0
+
+
+@pytest.fixture
+def cvusa_both(cvusa):
+    """The fake CVUSA tree with a val split too (the test split)."""
+    (cvusa / "splits" / "val-19zl.csv").write_text(
+        (cvusa / "splits" / "train-19zl.csv").read_text()
+    )
+    return cvusa
+
+
+@pytest.mark.parametrize(
+    ("dataset", "task", "tree", "n_train"),
+    [
+        ("rsscn7", "classification", "rsscn7", 14),
+        ("cvusa", "crossview", "cvusa_both", 3),
+        ("loveda", "segmentation", "loveda", 4),
+    ],
+)
+def test_every_task_reads_its_real_dataset_through_the_registry(
+    dataset, task, tree, n_train, request, tmp_path
+):
+    from geoinpaint.tasks.splits import load_task_split
+
+    root = request.getfixturevalue(tree)
+    _prepare(dataset, task, root, tmp_path / "out", limit=0 if dataset != "rsscn7" else 14)
+    images, targets, manifest = load_task_split(task, tmp_path / "out" / "train")
+    assert images.shape[1:] == (32, 32, 3) and len(images) == n_train == len(targets)
+    if task == "segmentation":
+        assert targets.shape == (n_train, 32, 32) and set(np.unique(targets)) == {3}
+    _, _, test = load_task_split(task, tmp_path / "out" / "test")
+    assert len(test) > 0
+
+
+def test_a_bad_root_leaves_an_existing_split_untouched(rsscn7, tmp_path):
+    from geoinpaint.cli import main
+
+    out = tmp_path / "out"
+    _prepare("rsscn7", "classification", rsscn7, out, limit=14)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    args = ["prepare", "--dataset", "rsscn7", "--task", "classification"]
+    assert main([*args, "--root", str(tmp_path / "nowhere"), "--out", str(out)]) == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+@pytest.mark.skipif(not AID_MINI.is_dir(), reason=f"{AID_MINI} not present")
+def test_the_real_aid_sample_goes_through_the_registry(tmp_path):
+    from geoinpaint.tasks.splits import load_task_split
+
+    _prepare("aid", "inpainting", AID_MINI, tmp_path / "out")
+    images, labels, _ = load_task_split("inpainting", tmp_path / "out" / "train")
+    assert images.shape == (120, 32, 32, 3) and len(set(labels)) == 30

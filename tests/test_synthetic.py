@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from geoinpaint.data.scenes import DatasetError, load_split, write_split
+from geoinpaint.data.scenes import load_split, write_split
 from geoinpaint.data.synthetic import MATERIALS, SCENE_CLASSES, make_scene
+from geoinpaint.io import DatasetError
 
 
 def test_scene_is_a_pure_function_of_its_seed():
@@ -60,7 +61,7 @@ def test_segmentation_labels_are_the_map_the_image_was_rendered_from(tmp_path):
 
 
 def test_crossview_pairs_share_an_id_and_the_panorama_shows_sky_over_ground(tmp_path):
-    from geoinpaint.data.io import read_image
+    from geoinpaint.io import read_image
 
     manifest = write_split(tmp_path, "test", 1, 64, seed=0, task="crossview")
     assert {"aerial", "ground"} <= set(manifest.columns) and len(manifest) == 7

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torchvision.models import resnet34
 
-from geoinpaint.data.io import to_uint8
 from geoinpaint.data.scenes import write_split
+from geoinpaint.io import to_uint8
 from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.methods.adapter import inpaint_batches
 from geoinpaint.methods.options import make_options

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from geoinpaint.cli import main
-from geoinpaint.data.io import read_image, write_image, write_mask
 from geoinpaint.data.scenes import write_split
+from geoinpaint.io import read_image, write_image, write_mask
 from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.training.state import load_checkpoint
 

@@ -71,7 +71,7 @@ def cmd_masks(a: argparse.Namespace) -> None:
 
 
 def cmd_testset(a: argparse.Namespace) -> None:
-    from geoinpaint.data.testset import build_testset
+    from geoinpaint.testsets import build_testset
 
     m = build_testset(a.scenes, a.masks, a.out, a.seed, a.fill, a.image_column, a.companion)
     log.info(
@@ -85,9 +85,9 @@ def cmd_testset(a: argparse.Namespace) -> None:
 
 def add_verbs(sub: argparse._SubParsersAction) -> None:
     from geoinpaint.data.datasets import dataset_names
-    from geoinpaint.data.testset import COMPANIONS
     from geoinpaint.masks.fill import FILLS
     from geoinpaint.masks.maskset import KINDS
+    from geoinpaint.testsets import COMPANIONS
 
     s = verb(sub, "prepare", cmd_prepare, "write a dataset's train/ and test/ splits")
     s.add_argument("--dataset", choices=dataset_names(), required=True)

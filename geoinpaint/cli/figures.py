@@ -46,9 +46,9 @@ def cmd_figure_data(a: argparse.Namespace) -> None:
 
 def cmd_maskmix_stats(a: argparse.Namespace) -> None:
     from geoinpaint.atomic import write_text
-    from geoinpaint.data.testset import load_testset
     from geoinpaint.masks.maskmix import MaskMixConfig
     from geoinpaint.reporting.data_figures import maskmix_stats
+    from geoinpaint.testsets import load_testset
 
     mm = MaskMixConfig(**json.loads(a.maskmix))
     stats = maskmix_stats(load_testset(a.testset).masks, mm, a.seed, a.draws)

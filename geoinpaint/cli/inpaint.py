@@ -25,9 +25,9 @@ def _build(method: str, checkpoint: Path | None, device: str):
 
 
 def cmd_inpaint(a: argparse.Namespace) -> None:
-    from geoinpaint.data.testset import load_testset
     from geoinpaint.evaluation import inpaint_folder, inpaint_testset
     from geoinpaint.runtime import limit_threads
+    from geoinpaint.testsets import load_testset
 
     if len(a.out) != len(a.method) or a.checkpoint and len(a.checkpoint) != len(a.method):
         raise ValueError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from geoinpaint.data.synthetic import smooth_noise
+from geoinpaint.noise import smooth_noise
 
 
 def polar_ground_view(

@@ -1,6 +1,6 @@
-"""Turn a verified real classification dataset into the suite's split layout (`geoinpaint import`).
+"""Turn a verified real classification dataset into the suite's split layout (`geoinpaint prepare --dataset rsscn7|aid`).
 
-The output is the same as `geoinpaint synth --task classification` writes (train/ and test/,
+The output is the same as `geoinpaint prepare --dataset synthetic --task classification` writes (train/ and test/,
 each with images/ and manifest.csv), so every later step runs unchanged on real data. Images are
 resized to `size` x `size` with bicubic filtering (the paper resizes to 256x256); the split is
 per class, `train_fraction` of each class's images to train (RSSCN7 protocol: 50/50), drawn
@@ -16,8 +16,8 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
-from geoinpaint.data.io import sha256_file
-from geoinpaint.data.scenes import MANIFEST
+from geoinpaint.io import sha256_file
+from geoinpaint.io import MANIFEST
 
 
 def import_classification(

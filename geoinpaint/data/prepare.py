@@ -15,8 +15,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from geoinpaint.data.importing import import_classification
-from geoinpaint.data.io import sha256_file
-from geoinpaint.data.scenes import MANIFEST
+from geoinpaint.io import sha256_file
+from geoinpaint.io import MANIFEST
 
 
 def keep_evenly(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -57,7 +57,8 @@ def prepare_classification(
     frame = scan(root)
     if limit > 0:
         per_class = max(2, -(-2 * limit // frame["label"].nunique()))
-        frame = frame.groupby("label", group_keys=False).apply(lambda g: keep_evenly(g, per_class))
+        parts = [keep_evenly(g, per_class) for _, g in frame.groupby("label")]
+        frame = pd.concat(parts, ignore_index=True)
     import_classification(frame, out, size, seed, train_fraction)
 
 

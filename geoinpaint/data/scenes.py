@@ -1,4 +1,4 @@
-"""Write and read splits of procedural scenes (`geoinpaint synth`), for each geoscience task.
+"""Write and read splits of procedural scenes (`geoinpaint prepare --dataset synthetic`), for each geoscience task.
 
 Every split folder has `manifest.csv` (one row per sample, paths relative to the folder) and:
 - classification: `images/<id>.png`, `landcover/<id>.png` (material index per pixel, see
@@ -20,17 +20,12 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
-from geoinpaint.data.io import read_image, sha256_file, write_image
+from geoinpaint.io import MANIFEST, DatasetError, read_image, read_manifest, sha256_file, write_image
 from geoinpaint.data.crossview import ground_panorama
 from geoinpaint.data.synthetic import SCENE_CLASSES, loveda_labels, make_scene
 
 SPLITS = ("train", "test")
 TASKS = ("classification", "segmentation", "crossview")
-MANIFEST = "manifest.csv"
-
-
-class DatasetError(ValueError):
-    """A dataset folder is missing, incomplete or malformed."""
 
 
 def _write_label(path: Path, labels: np.ndarray) -> None:
@@ -70,23 +65,6 @@ def write_split(
         rows.append(row)
     manifest = pd.DataFrame(rows)
     manifest.to_csv(out_dir / MANIFEST, index=False)
-    return manifest
-
-
-def read_manifest(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    """Read `folder/manifest.csv`, checking it exists, is non-empty and has `required` columns."""
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        raise DatasetError(f"{path}: manifest not found; generate the folder with `geoinpaint synth`")
-    try:
-        manifest = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DatasetError(f"{path}: not a readable CSV manifest ({err})") from err
-    missing = [c for c in required if c not in manifest.columns]
-    if missing:
-        raise DatasetError(f"{path}: missing column(s) {missing}; expected {list(required)}")
-    if manifest.empty:
-        raise DatasetError(f"{path}: manifest lists no images")
     return manifest
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from geoinpaint.noise import smooth_noise
+
 SCENE_CLASSES: tuple[str, ...] = (
     "grassland",
     "farmland",
@@ -76,13 +78,6 @@ class Scene:
     image: np.ndarray
     landcover: np.ndarray
     label: int
-
-
-def smooth_noise(rng: np.random.Generator, size: int, sigma: float) -> np.ndarray:
-    """Gaussian-filtered white noise rescaled to [0, 1]; `sigma` in pixels sets the blob size."""
-    field = ndimage.gaussian_filter(rng.standard_normal((size, size)), sigma, mode="wrap")
-    lo, hi = field.min(), field.max()
-    return ((field - lo) / (hi - lo + 1e-12)).astype(np.float32)
 
 
 def _coords(size: int, angle: float) -> tuple[np.ndarray, np.ndarray]:

@@ -6,8 +6,8 @@ import json
 import shlex
 from typing import Any
 
+from geoinpaint.experiments.entities import Output, Plan
 from geoinpaint.experiments.papers import FigureSpec
-from geoinpaint.experiments.plan import Output, Plan
 
 FIGURE_KINDS = ("qualitative", "tradeoff", "maskmix", "datasets", "task")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoinpaint.experiments.plan import Plan, TablePlan
+from geoinpaint.experiments.entities import Plan, TablePlan
 
 EXTENDED = "_extended"
 

@@ -1,7 +1,8 @@
 """The options a table row's trained method is built with, and the key of its training run.
 
 Options come, later ones winning, from the config's `methods:` (`"*"` for every trained method,
-then the method's family, then its registered name), the table's `options:` (by family or
+then the method's family, then its registered name; `variant: small` there stands for the
+method's small CPU variant, `SMALL`), the table's `options:` (by family or
 name), and the row's own overrides; the registered preset wins over all of them (inside the
 method's builder). A run's key is its trained method's name followed by every option that
 differs from what the method would get from the config alone (class defaults and `methods:`),
@@ -17,6 +18,9 @@ import dataclasses
 from typing import Any
 
 from geoinpaint.experiments.papers import TableSpec
+
+VARIANT_KEY = "variant"
+"""`variant: small` in `methods:` starts a method from its small CPU variant (`SMALL`)."""
 
 
 def family_of(cls: type) -> str:
@@ -43,7 +47,12 @@ def base_options(method: str, config: dict[str, Any]) -> dict[str, Any]:
     table = config.get("methods") or {}
     out: dict[str, Any] = {}
     for key in ("*", family_of(cls), method):
-        values = table.get(key) or {}
+        values = dict(table.get(key) or {})
+        variant = values.pop(VARIANT_KEY, None)
+        if variant == "small":
+            out.update(getattr(cls, "SMALL", {}))
+        elif variant not in (None, "paper"):
+            raise ValueError(f"methods.{key}.{VARIANT_KEY}: {variant!r} is not small or paper")
         out.update({k: v for k, v in values.items() if key != "*" or k in fields})
     augmentation = config.get("augmentation") or {}
     out.update({k: v for k, v in augmentation.items() if k in fields})

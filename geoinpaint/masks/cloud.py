@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from geoinpaint.data.io import read_mask
-from geoinpaint.data.synthetic import smooth_noise
+from geoinpaint.io import read_mask
+from geoinpaint.noise import smooth_noise
 
 ANCHOR_SIZE = 128
 MAX_TRIES = 200

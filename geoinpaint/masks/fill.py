@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage
 
-from geoinpaint.data.synthetic import smooth_noise
+from geoinpaint.noise import smooth_noise
 
 Fill = Literal["cloud", "white", "mean", "noise"]
 FILLS: tuple[str, ...] = ("cloud", "white", "mean", "noise")

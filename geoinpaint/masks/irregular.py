@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from geoinpaint.data.io import read_mask
+from geoinpaint.io import read_mask
 
 MAX_TRIES = 500
 

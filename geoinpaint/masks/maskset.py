@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from geoinpaint.data.io import read_mask, sha256_file, write_mask
-from geoinpaint.data.scenes import DatasetError, read_manifest
+from geoinpaint.io import DatasetError, read_manifest, read_mask, sha256_file, write_mask
 from geoinpaint.masks.cloud import cloud_anchors, cloud_mask, folder_anchors
 from geoinpaint.masks.concentrated import concentrated_mask
 from geoinpaint.masks.irregular import MaskFolder, stroke_mask

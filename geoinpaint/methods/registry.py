@@ -13,16 +13,32 @@ with (`coarse-only` is the Proposed model's coarse output).
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
 from typing import Any
 
 from geoinpaint.registry import Registry
 
+PLUGINS_ENV = "GEOINPAINT_PLUGINS"
+"""Comma-separated modules registering further methods (the config's `plugins:`, exported by
+the workflow to every job)."""
+
+
+def load_plugins(modules: list[str] | None = None) -> None:
+    """Import the modules registering further methods (`plugins:`, or `$GEOINPAINT_PLUGINS`)."""
+    names = modules if modules is not None else os.environ.get(PLUGINS_ENV, "").split(",")
+    for name in filter(None, (n.strip() for n in names)):
+        try:
+            importlib.import_module(name)
+        except ImportError as err:
+            raise ValueError(
+                f"plugins: cannot import {name!r} ({err}); is its folder on PYTHONPATH?"
+            ) from err
+
 
 # Importing a package runs its @register_method decorators.
 def _load_plugins() -> None:
-    from geoinpaint.config import load_plugins
-
     load_plugins()
 
 

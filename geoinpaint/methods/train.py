@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
@@ -85,7 +85,7 @@ def train_method(
     Args:
         method: a registered trained method.
         task: classification, segmentation or crossview (which training split and task loss).
-        train_dir: the task's training split (`geoinpaint synth` layout).
+        train_dir: the task's training split (`geoinpaint prepare` layout).
         maskset_dir: frozen seed masks, one per training image.
         task_net: frozen task-network checkpoint (`geoinpaint train-task`), for task losses.
         options: the method's options (config `inpainting.options` and a row's overrides).

@@ -90,6 +90,15 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
         ("BRISQUE (MATLAB-SVR)",),
         "piq (brisque._score_svr)",
     ),
+    WeightFile(
+        "table5_pidinet.pth",
+        "https://github.com/hellozhuo/pidinet/raw/781924fe30469cdc64f63ce6666a3e1f5b4e576f/"
+        "trained_models/table5_pidinet.pth",
+        "",
+        ("IGLL's structure prior (PiDiNet edges; without it IGLL falls back to Canny)",),
+        "hellozhuo/pidinet trained_models/ (BSDS500 PiDiNet, 2,871,148 bytes; licence: MIT "
+        "text preceded by 'just for research purpose', i.e. research use only)",
+    ),
 )
 BY_NAME = {w.name: w for w in WEIGHT_FILES}  # the registry every function below reads
 PERCEPTUAL_TRUNK = "vgg16-397923af.pth"

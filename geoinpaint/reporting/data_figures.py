@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from geoinpaint.data.io import read_image  # noqa: E402
-from geoinpaint.data.testset import load_testset  # noqa: E402
+from geoinpaint.io import read_image  # noqa: E402
 from geoinpaint.reporting.figures import show_image as _show  # noqa: E402
+from geoinpaint.testsets import load_testset  # noqa: E402
 
 if TYPE_CHECKING:  # MaskMix and AugMix load torchvision (seconds): imported where they are used
     from geoinpaint.masks.augmix import AugMixConfig

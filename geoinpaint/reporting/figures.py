@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from geoinpaint.data.io import read_image  # noqa: E402
-from geoinpaint.data.testset import load_testset  # noqa: E402
+from geoinpaint.io import read_image  # noqa: E402
+from geoinpaint.testsets import load_testset  # noqa: E402
 
 
 def pick_examples(labels: np.ndarray, n: int) -> list[int]:

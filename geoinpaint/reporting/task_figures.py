@@ -21,10 +21,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from geoinpaint.data.testset import load_testset  # noqa: E402
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES  # noqa: E402
 from geoinpaint.reporting.figures import pick_examples, save_figure, show_image  # noqa: E402
 from geoinpaint.runtime import DeviceChoice  # noqa: E402
+from geoinpaint.testsets import load_testset  # noqa: E402
 
 ROWS = ("clean", "occluded")
 ROW_TITLES = {"clean": "Clean Testing", "occluded": "Occluded Testing"}

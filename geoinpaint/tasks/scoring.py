@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from geoinpaint.data.testset import TestSet
 from geoinpaint.metrics.retrieval import rankings, retrieval_metrics
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES, ConfusionMatrix
 from geoinpaint.runtime import DeviceChoice
 from geoinpaint.tasks.frozen import FrozenClassifier, FrozenGeolocator, FrozenSegmenter
+from geoinpaint.testsets import TestSet
 
 TOP_K = 5  # gallery ids kept per query (the retrieval figure shows them)
 

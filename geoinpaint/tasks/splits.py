@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoinpaint.data.io import read_image, read_label_map
-from geoinpaint.data.scenes import DatasetError, load_split, read_manifest
+from geoinpaint.data.scenes import load_split
+from geoinpaint.io import DatasetError, read_image, read_label_map, read_manifest
 
 
 def load_task_split(task: str, folder: Path) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:

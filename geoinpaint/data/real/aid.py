@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoinpaint.data.real.common import need_dir, verify_images
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 
 CLASSES = (
     "Airport",

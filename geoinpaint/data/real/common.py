@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 
 
 def need_dir(path: Path, what: str, source: str) -> Path:

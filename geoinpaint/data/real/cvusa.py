@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoinpaint.data.real.common import need_dir, verify_images
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 
 SOURCE = "https://mvrl.cse.wustl.edu/datasets/cvusa/ (request access from the authors)"
 SPLIT_FILES = {"train": "train-19zl.csv", "test": "val-19zl.csv"}

@@ -13,7 +13,7 @@ import pandas as pd
 from PIL import Image
 
 from geoinpaint.data.real.common import image_size, need_dir
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 
 SOURCE = "https://github.com/Junjue-Wang/LoveDA (Zenodo record 5706578)"
 SPLITS = {"train": "Train", "test": "Val"}

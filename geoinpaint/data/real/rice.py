@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoinpaint.data.real.common import image_size, need_dir
-from geoinpaint.data.scenes import DatasetError
+from geoinpaint.io import DatasetError
 
 SOURCE = "https://github.com/BUPTLdy/RICE_DATASET (Lin et al. 2019)"
 PARTS = {"RICE1": ("cloud", "label"), "RICE2": ("cloud", "label", "mask")}

@@ -27,22 +27,33 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from geoinpaint.data.io import (
+from geoinpaint.io import (
+    DatasetError,
     read_image,
     read_label_map,
+    read_manifest,
     read_mask,
     sha256_file,
     write_image,
     write_mask,
 )
-from geoinpaint.data.scenes import DatasetError, read_manifest
 from geoinpaint.masks.fill import Fill, occlude
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.runtime import derive_seed
 
 COLUMNS = (
-    "id", "label", "class_name", "gt", "mask", "occluded", "hole_fraction", "seed", "fill",
-    "sha256_gt", "sha256_mask", "sha256_occluded",
+    "id",
+    "label",
+    "class_name",
+    "gt",
+    "mask",
+    "occluded",
+    "hole_fraction",
+    "seed",
+    "fill",
+    "sha256_gt",
+    "sha256_mask",
+    "sha256_occluded",
 )
 COMPANIONS: tuple[str, ...] = ("label_map", "aerial")
 """Split manifest columns a test set can carry along (see the module docstring)."""
@@ -75,7 +86,9 @@ def build_testset(
     scenes = read_manifest(scenes_dir, ("id", "label", "class_name", image_column, *companions))
     masks, mask_manifest = load_maskset(maskset_dir)
     if len(masks) < len(scenes):
-        raise DatasetError(f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}")
+        raise DatasetError(
+            f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}"
+        )
     rows = []
     recs = scenes.itertuples()
     for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
@@ -158,7 +171,9 @@ class TestSet:
 
     def label_maps(self) -> np.ndarray:
         """`(N, H, W) uint8` LoveDA label maps (0 = no-data, 1..7) of a segmentation test set."""
-        return np.stack([read_label_map(p, self.gt.shape[1:3]) for p in self._companion("label_map")])
+        return np.stack(
+            [read_label_map(p, self.gt.shape[1:3]) for p in self._companion("label_map")]
+        )
 
     def aerial(self) -> np.ndarray:
         """`(N, H, W, 3) float32 in [0, 1]`: the clean aerial image of each cross-view pair."""
@@ -181,7 +196,10 @@ def load_testset(folder: Path, verify: bool = True) -> TestSet:
                 if not path.is_file():
                     raise DatasetError(f"{path}: listed in {folder / 'manifest.csv'} but missing")
                 if sha256_file(path) != getattr(rec, f"sha256_{kind}"):
-                    raise DatasetError(f"{path}: checksum differs from the manifest; the frozen test set was modified")
+                    raise DatasetError(
+                        f"{path}: checksum differs from the manifest: the frozen test set "
+                        "was modified"
+                    )
     gt = np.stack([read_image(folder / p) for p in manifest["gt"]])
     occluded = np.stack([read_image(folder / p) for p in manifest["occluded"]])
     masks = np.stack([read_mask(folder / p, gt.shape[1:3]) for p in manifest["mask"]])

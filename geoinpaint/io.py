@@ -10,7 +10,14 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image, UnidentifiedImageError
+
+MANIFEST = "manifest.csv"
+
+
+class DatasetError(ValueError):
+    """A dataset folder is missing, incomplete or malformed."""
 
 
 class ImageReadError(ValueError):
@@ -92,3 +99,22 @@ def write_mask(path: str | Path, mask: np.ndarray) -> None:
 def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_manifest(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """Read `folder/manifest.csv`, checking it exists, is non-empty and has `required` columns."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise DatasetError(
+            f"{path}: manifest not found; write the folder with `geoinpaint prepare`"
+        )
+    try:
+        manifest = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: not a readable CSV manifest ({err})") from err
+    missing = [c for c in required if c not in manifest.columns]
+    if missing:
+        raise DatasetError(f"{path}: missing column(s) {missing}; expected {list(required)}")
+    if manifest.empty:
+        raise DatasetError(f"{path}: manifest lists no images")
+    return manifest
