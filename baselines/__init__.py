@@ -4,8 +4,10 @@ re-implemented deep baselines of both papers. Each module registers its methods 
 from geoinpaint.baselines import (  # noqa: F401
     classical,
     csa,
+    dmfn,
     gmcnn,
     han,
+    hifill,
     hint,
     mat,
     misf,
