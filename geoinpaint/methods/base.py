@@ -143,8 +143,12 @@ class TrainableMethod(Method):
         return self.predict(images, masks).float().clamp(0, 1)
 
     def variant(self) -> dict[str, Any]:
-        """Architecture options that differ from the paper's (empty at paper settings)."""
-        return differing(self.options, self.Options(), self.ARCHITECTURE)
+        """Architecture options that differ from the paper's, i.e. from the registered name's
+        preset over the class defaults (empty at paper settings)."""
+        from geoinpaint.methods.registry import traits
+
+        paper = make_options(self.Options, traits(self.name)["preset"])
+        return differing(self.options, paper, self.ARCHITECTURE)
 
     def notes(self) -> list[str]:
         out = []

@@ -48,6 +48,7 @@ class GanRoutine(ABC):
         self.opts: dict[str, torch.optim.Optimizer] = {}
         self.scheds: dict[str, tuple[Any, Per]] = {}
         self.amp = Amp(ctx.device, bool(getattr(method.options, "amp", True)))
+        self.epoch = 0  # completed epochs (saved and restored with the state)
 
     # -- building -----------------------------------------------------------------------------
     def add_network(self, name: str, module: nn.Module, trainable: bool = True) -> nn.Module:
@@ -88,11 +89,15 @@ class GanRoutine(ABC):
         return self.amp.autocast()
 
     def update(self, name: str, loss: torch.Tensor, retain_graph: bool = False) -> None:
-        """Zero the optimiser `name`'s gradients, back-propagate `loss` and step it."""
+        """Zero the optimiser `name`'s gradients, back-propagate `loss` and step it.
+
+        With float16 AMP the loss scale is updated after every step, so a routine may step
+        one optimiser several times per iteration (several D steps per G step)."""
         opt = self.opts[name]
         opt.zero_grad(set_to_none=True)
         self.amp.scaler.scale(loss).backward(retain_graph=retain_graph)
         self.amp.step(opt)
+        self.amp.update()
 
     def requires_grad(self, flag: bool, *names: str) -> None:
         """Switch the gradients of the named networks (e.g. off for D during the G step)."""
@@ -108,13 +113,13 @@ class GanRoutine(ABC):
         for name, net in self.nets.items():
             net.train(name not in self.frozen)
         losses = self.step(batch)
-        self.amp.update()
         for sched, per in self.scheds.values():
             if per == "step":
                 sched.step()
         return {k: v.detach().float() for k, v in losses.items()}
 
     def end_epoch(self, epoch: int) -> dict[str, float]:
+        self.epoch = epoch + 1
         for sched, per in self.scheds.values():
             if per == "epoch":
                 sched.step()
@@ -139,6 +144,7 @@ class GanRoutine(ABC):
             "opts": {k: v.state_dict() for k, v in self.opts.items()},
             "scheds": {k: s.state_dict() for k, (s, _) in self.scheds.items()},
             "amp": self.amp.state_dict(),
+            "epoch": self.epoch,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -149,3 +155,4 @@ class GanRoutine(ABC):
         for name, (sched, _) in self.scheds.items():
             sched.load_state_dict(state["scheds"][name])
         self.amp.load_state_dict(state["amp"])
+        self.epoch = int(state.get("epoch", 0))

@@ -47,7 +47,8 @@ def layer_names(features: nn.Sequential) -> list[str]:
 class VGGFeatures(nn.Module):
     """A frozen ImageNet VGG returning the named layers' activations.
 
-    Input: `(N, 3, H, W) float in [0, 1]` (ImageNet-normalised inside). Output: a dict
+    Input: `(N, 3, H, W) float in [0, 1]` (ImageNet-normalised inside unless `normalize` is
+    False, for the losses of codes that feed VGG raw images). Output: a dict
     layer name -> activation, for `layers` in network order. Gradients reach the input, never
     the weights; the network stays in eval mode.
 
@@ -55,7 +56,12 @@ class VGGFeatures(nn.Module):
         WeightsUnavailable: the ImageNet file is not in the torch hub cache.
     """
 
-    def __init__(self, arch: VggArch = "vgg19", layers: Sequence[str] = ("relu1_1",)):
+    def __init__(
+        self,
+        arch: VggArch = "vgg19",
+        layers: Sequence[str] = ("relu1_1",),
+        normalize: bool = True,
+    ):
         super().__init__()
         from torchvision import models
 
@@ -73,6 +79,8 @@ class VGGFeatures(nn.Module):
         self.features = net.features[: last + 1]
         self.names = names[: last + 1]
         self.layers = tuple(layers)
+        # Several official codes feed VGG unnormalised images; `normalize=False` does the same
+        self.normalize = normalize
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         self.requires_grad_(False)
@@ -83,7 +91,7 @@ class VGGFeatures(nn.Module):
         return super().train(False)
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        x = (images.float() - self.mean) / self.std
+        x = (images.float() - self.mean) / self.std if self.normalize else images.float()
         out = {}
         for name, layer in zip(self.names, self.features, strict=True):
             x = layer(x)
