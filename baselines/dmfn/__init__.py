@@ -11,7 +11,6 @@ Two registered names:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
@@ -19,8 +18,8 @@ from torch import nn
 from geoinpaint.baselines.dmfn.network import DMFNGenerator, Layout, scaled
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.gan import GanRoutine
-from geoinpaint.methods.options import TrainOptions, differing, make_options
-from geoinpaint.methods.registry import register_method, traits
+from geoinpaint.methods.options import TrainOptions
+from geoinpaint.methods.registry import register_method
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,3 @@ class DMFN(TrainableMethod):
         from geoinpaint.baselines.dmfn.routine import DMFNRoutine
 
         return DMFNRoutine(self, ctx)
-
-    def variant(self) -> dict[str, Any]:
-        """Architecture options that differ from this name's own settings: `dmfn-24` at its
-        preset is the port's model under its own label, not a CPU variant of `dmfn`."""
-        reference = make_options(self.Options, traits(self.name)["preset"])
-        return differing(self.options, reference, self.ARCHITECTURE)

@@ -105,6 +105,7 @@ class MAT(TrainableMethod):
     # The class's value fits the official token windows; a built method holds its `size` option:
     # it infers sides that are multiples of it and trains on that side alone (`size_problem`).
     multiple = 64
+    SIZE_OPTION = "size"
     SMALL = {
         "size": 64,
         "dim": 16,

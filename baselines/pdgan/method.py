@@ -106,6 +106,7 @@ class PDGAN(TrainableMethod):
     ARCHITECTURE = ("width", "levels", "size", "z_dim")
     PAPER_LABEL = "PD-GAN"
     multiple = 64  # 2^levels: the paper's nets; `build` sets a variant's own
+    SIZE_OPTION = "size"
     SMALL = {"width": 0.0625, "levels": 5, "size": 64}
     options: PDGANOptions
 

@@ -69,15 +69,17 @@ def inert_options(method: str) -> set[str]:
 
 
 def method_options(
-    method: str, config: dict[str, Any], table: TableSpec, row: dict[str, Any]
+    method: str, config: dict[str, Any], table: TableSpec, row: dict[str, Any], size: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`(options, effective)`: every option the row's run is built with, and those of them
-    that differ from the method's base (what makes the run distinct)."""
+    """`(options, effective)`: every option the row's run on `size` x `size` images is built
+    with, and those of them that differ from the method's base (what makes the run distinct)."""
     from geoinpaint.methods.registry import traits
 
     cls = traits(method)["cls"]
     defaults = {**_fields(cls), **traits(method)["preset"]}
     base = base_options(method, config)
+    if getattr(cls, "SIZE_OPTION", None):
+        base[cls.SIZE_OPTION] = size
     extra = {**table.options.get(family_of(cls), {}), **table.options.get(method, {}), **row}
     unknown = sorted(set(extra) - set(defaults))
     if unknown:

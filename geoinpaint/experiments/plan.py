@@ -175,7 +175,8 @@ class _Builder:
         if not traits(method)["trained"]:
             out = Output(role, maskset, seed, method, "method", method)
             return group.setdefault(out.key, out)
-        options, effective = method_options(method, self.config, spec, row.overrides)
+        size = self.roles[role].size
+        options, effective = method_options(method, self.config, spec, row.overrides, size)
         self._check(method, options, role, spec)
         train_kind = spec.train_maskset or self.get_task(self.roles[role].task).default_maskset
         self.train_maskset(role, train_kind, seed)

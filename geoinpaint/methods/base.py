@@ -103,6 +103,9 @@ class TrainableMethod(Method):
     Options: ClassVar[type] = TrainOptions
     ARCHITECTURE: ClassVar[tuple[str, ...]] = ()
     PAPER_LABEL: ClassVar[str] = ""
+    SIZE_OPTION: ClassVar[str | None] = None
+    """The option a network is built for an image side with (e.g. MAT's `size`): the plan sets
+    it to each dataset's image size unless a row sets it."""
     SMALL: ClassVar[dict[str, Any]] = {}
     """Options of the method's small CPU variant (tests, the embedded default's starting point);
     never reported under the paper's name."""

@@ -141,6 +141,7 @@ class IGLL(TrainableMethod):
 
     Options = IGLLOptions
     ARCHITECTURE = ("cnum", "d_cnum")
+    SIZE_OPTION = "position_size"
     SMALL = {"cnum": 8, "d_cnum": 8, "init": "xavier", "position_size": 64}
     multiple = 4  # two stride-2 convolutions per stage
 
