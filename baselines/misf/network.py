@@ -1,6 +1,6 @@
 """MISF's generator (Li et al., CVPR 2022): a kernel prediction branch (KPB) and a semantic &
 image filtering branch (SIFB) sharing one input, as the official code (tsingqguo/misf) builds
-them (facts: /work/shared/papers/baselines.md, section "3. MISF").
+them (facts: the notes on the official baselines (baselines.md), section "3. MISF").
 
 - SIFB: EdgeConnect's generator. Encoder (7x7 conv, two 4x4 stride-2 convs; instance norm
   without affine, ReLU) to 1/4 resolution, 8 residual blocks with dilation 2, decoder (two 4x4
