@@ -7,8 +7,11 @@ typo stops the run in its first second, not in hour two.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def _check_methods(config: dict[str, Any]) -> None:
@@ -39,6 +42,28 @@ def _check_tasks(config: dict[str, Any]) -> None:
                 f"tasks.{task}.arch: {arch!r} is not registered; known: "
                 f"{', '.join(registry.names())}"
             )
+        if t.get("init") == "imagenet":
+            _check_imagenet(task, arch)
+
+
+def _check_imagenet(task: str, arch: str) -> None:
+    """`init: imagenet` needs an architecture with an ImageNet file (an error) and the file
+    (a warning: a dry run or a plan may come before `geoinpaint weights --download`)."""
+    from geoinpaint.metrics.weights import checkpoints_dir, present
+    from geoinpaint.tasks.pretrained import imagenet_file
+
+    try:
+        name = imagenet_file(arch)
+    except ValueError as err:
+        raise ValueError(f"tasks.{task}.{err}") from None
+    if not present(name):
+        log.warning(
+            "tasks.%s.init: imagenet needs %s, which is not in %s: its train_task job will "
+            "fail until `geoinpaint weights --download` (or --install-from) puts it there",
+            task,
+            name,
+            checkpoints_dir(),
+        )
 
 
 def _check_datasets(config: dict[str, Any]) -> None:

@@ -146,7 +146,7 @@ def evaluate_folders(
             **scores.set_values,
             **task_scores.set_values,
             "unavailable": {**scores.unavailable, **task_scores.unavailable},
-            "weights": scores.weights,
+            "weights": {**scores.weights, **task_scores.weights},
         }
         model_record = Path(folder) / MODEL_RECORD
         if model_record.is_file():

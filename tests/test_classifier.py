@@ -3,21 +3,18 @@ import torch
 
 from geoinpaint.tasks.classification import CLASSIFIERS
 from geoinpaint.tasks.frozen import FrozenClassifier
-from geoinpaint.tasks.train_task import train_task
+from geoinpaint.tasks.train_task import TaskTraining, train_task
 from geoinpaint.training.state import DivergenceError, load_checkpoint
 
 
-def _train(scenes, tmp_path, epochs, tag="a"):
+def _train(scenes, tmp_path, epochs, tag="a", **options):
     return train_task(
         "classification",
         scenes / "train",
         tmp_path / f"{tag}.pt",
         tmp_path / f"{tag}_state.pt",
         tmp_path / f"{tag}.csv",
-        "vgg-small",
-        epochs,
-        8,
-        1e-3,
+        TaskTraining("vgg-small", epochs, batch_size=8, lr=1e-3, **options),
         seed=0,
         device="cpu",
         threads=1,
@@ -53,9 +50,9 @@ def test_interrupted_training_resumes_to_the_same_weights(scenes, tmp_path, monk
 
 
 def test_nan_loss_stops_with_a_clear_message(scenes, tmp_path, monkeypatch):
-    import geoinpaint.tasks.train_task as tt
+    import geoinpaint.tasks.task_data as td
 
-    monkeypatch.setattr(tt, "dihedral", lambda rng, x: [x * float("nan")])
+    monkeypatch.setattr(td, "dihedral", lambda rng, x: [x * float("nan")])
     with pytest.raises(DivergenceError, match="non-finite loss .* at epoch 1, step 0"):
         _train(scenes, tmp_path, 1, tag="nan")
     assert not (tmp_path / "nan.pt").exists()
@@ -74,7 +71,8 @@ def test_frozen_classifier_passes_gradients_to_the_input_but_never_changes(scene
 
 @pytest.mark.parametrize(("arch", "params"), [("vgg-small", 1_109_927), ("vgg16", 134_289_223)])
 def test_classifier_architectures_have_their_parameter_counts(arch, params):
-    net = CLASSIFIERS.build(arch, num_classes=7)
+    with torch.device("meta"):
+        net = CLASSIFIERS.build(arch, num_classes=7)
     assert sum(p.numel() for p in net.parameters()) == params
 
 
@@ -105,34 +103,64 @@ def test_segmenters_are_hrnetv2_and_run_forward_backward(arch, params):
     assert x.grad is not None
 
 
-def test_square_rings_partition_the_feature_map():
-    from geoinpaint.tasks.crossview import ring_pool
+def test_square_rings_average_over_the_whole_crop_outermost_first_as_lpn():
+    from geoinpaint.tasks.crossview import square_rings
 
-    fmap = torch.zeros(1, 1, 8, 8)
-    fmap[..., 3:5, 3:5] = 1.0  # centre ring (2x2) is 1, everything else 0
-    rings = ring_pool(fmap, 4)[0, 0]
-    assert torch.allclose(rings, torch.tensor([1.0, 0.0, 0.0, 0.0]))
-    fmap = torch.arange(64.0).view(1, 1, 8, 8)
-    # Area-weighted ring means recover the global mean: rings tile the map exactly.
-    areas = torch.tensor([4.0, 12.0, 20.0, 28.0])
-    assert torch.isclose((ring_pool(fmap, 4)[0, 0] * areas).sum() / 64, fmap.mean())
-    with pytest.raises(ValueError, match="too small for 4 square rings"):
-        ring_pool(torch.zeros(1, 1, 4, 4), 4)
+    # An all-ones 8x8 map is resized to 16x16 (8 rings of one cell); ring i of the centre
+    # (crop side 2i) holds 8i - 4 ones averaged over (2i)^2 cells, the centre ring last.
+    rings = square_rings(torch.ones(1, 1, 8, 8), 8)[0, 0]
+    expected = torch.tensor([(8 * i - 4) / (4 * i * i) for i in range(8, 0, -1)])
+    assert torch.allclose(rings, expected)
+    assert rings[0].item() == pytest.approx(0.234375) and rings[-1].item() == 1.0
+    fmap = torch.zeros(1, 1, 16, 16)
+    fmap[..., 7:9, 7:9] = 1.0  # only the central 2x2
+    assert torch.equal(square_rings(fmap, 8)[0, 0], torch.tensor([0.0] * 7 + [1.0]))
 
 
-@pytest.mark.parametrize(("arch", "size"), [("lpn-small", 64), ("lpn", 256)])
-def test_lpn_trains_per_part_and_retrieves_with_normalised_concatenated_features(arch, size):
+def test_ground_rows_are_horizontal_bands_top_first():
+    from geoinpaint.tasks.crossview import horizontal_rows
+
+    fmap = torch.arange(8.0).view(1, 1, 8, 1).expand(1, 1, 8, 5)
+    assert torch.equal(horizontal_rows(fmap, 8)[0, 0], torch.arange(8.0))
+    assert torch.equal(horizontal_rows(fmap, 4)[0, 0], torch.tensor([0.5, 2.5, 4.5, 6.5]))
+
+
+@pytest.mark.parametrize(("arch", "fixed"), [("lpn", 31_555_712), ("lpn-resnet50", 55_416_960)])
+@pytest.mark.parametrize("classes", [7, 35_532])
+def test_lpn_parameters_are_the_official_models(arch, fixed, classes):
+    """wtyhub/LPN, CVUSA: 31,555,712 parameters at test (the part classifiers dropped) plus
+    8 x 513 = 4,104 per location id; 177,379,040 for CVUSA's 35,532 training locations."""
     from geoinpaint.tasks.crossview import GEOLOCATORS
 
+    with torch.device("meta"):  # shapes only: no memory, no initialisation work
+        net = GEOLOCATORS.build(arch, num_classes=classes)
+    total = sum(p.numel() for p in net.parameters())
+    heads = sum(p.numel() for h in net.heads for p in h.classify.parameters())
+    assert total - heads == fixed and total == fixed + 4_104 * classes
+    if arch == "lpn" and classes == 35_532:
+        assert total == 177_379_040
+
+
+@pytest.mark.parametrize(
+    ("arch", "size", "dim"),
+    [("lpn-small", 64, 256), pytest.param("lpn", 256, 512, marks=pytest.mark.slow)],
+)
+def test_lpn_output_shapes_unshared_branches_and_flip_tta_descriptor(arch, size, dim):
+    from geoinpaint.tasks.crossview import GEOLOCATORS
+
+    torch.manual_seed(0)
     net = GEOLOCATORS.build(arch, num_classes=5)
-    assert isinstance(net.branches["ground"][4][0], torch.nn.Module)
-    x = torch.rand(2, 3, size, size, requires_grad=True)
-    net.loss(x, "ground", torch.tensor([0, 3])).backward()
-    assert x.grad is not None
+    assert net.parts == 8 and net.branches["ground"] is not net.branches["aerial"]
+    ground = torch.rand(2, 3, size, size, requires_grad=True)
+    parts = net.part_outputs(ground, "ground")
+    assert len(parts) == 8 and all(f.shape == (2, dim) and y.shape == (2, 5) for f, y in parts)
+    net.loss(ground, "ground", torch.tensor([0, 3])).backward()
+    assert ground.grad is not None
     net.eval()
-    emb = net.embed(x.detach(), "aerial")
-    assert emb.shape == (2, 512 * net.parts)
-    assert torch.allclose(emb.norm(dim=1), torch.ones(2))
-    # the paper's LPN has one branch per view; the CPU variant shares one (docs/fidelity.md)
-    shared = net.branches["ground"] is net.branches["aerial"]
-    assert shared == (arch == "lpn-small")
+    aerial = torch.rand(2, 3, size, size)
+    emb = net.embed(aerial, "aerial")
+    assert emb.shape == (2, 8 * dim) and torch.allclose(emb.norm(dim=1), torch.ones(2))
+    per_part = emb.view(2, 8, dim).norm(dim=2)  # each part unit norm / sqrt(8)
+    assert torch.allclose(per_part, torch.full((2, 8), 8**-0.5))
+    # flip test-time augmentation: an image and its mirror have one descriptor
+    assert torch.allclose(emb, net.embed(torch.flip(aerial, dims=(-1,)), "aerial"), atol=1e-5)

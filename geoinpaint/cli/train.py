@@ -13,22 +13,20 @@ log = logging.getLogger("geoinpaint")
 
 
 def cmd_train_task(a: argparse.Namespace) -> None:
-    from geoinpaint.tasks.train_task import train_task
+    from geoinpaint.tasks.train_task import TaskTraining, train_task
 
-    train_task(
-        a.task,
-        a.train,
-        a.out,
-        a.state,
-        a.log_csv,
-        a.arch,
-        a.epochs,
-        a.batch_size,
-        a.lr,
-        a.seed,
-        a.device,
-        a.threads,
+    cfg = TaskTraining(
+        arch=a.arch,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        init=a.init,
+        val_fraction=a.val_fraction,
+        warmup=a.warmup,
+        patience=a.patience,
+        weight_decay=a.weight_decay,
     )
+    train_task(a.task, a.train, a.out, a.state, a.log_csv, cfg, a.seed, a.device, a.threads)
     log.info("saved %s %s network to %s", a.task, a.arch, a.out)
 
 
@@ -69,7 +67,19 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--arch", default="vgg-small", help="registered architecture of the task")
     s.add_argument("--epochs", type=int, default=20)
     s.add_argument("--batch-size", type=int, default=32)
-    s.add_argument("--lr", type=float, default=1e-3)
+    s.add_argument("--lr", type=float, default=1e-3, help="peak Adam learning rate")
+    s.add_argument("--init", choices=("random", "imagenet"), default="random")
+    s.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.15,
+        help="part of each class held out to select the best epoch (0 = keep the last)",
+    )
+    s.add_argument("--warmup", type=int, default=1, help="epochs of learning-rate warm-up")
+    s.add_argument(
+        "--patience", type=int, default=0, help="stop after this many epochs without progress"
+    )
+    s.add_argument("--weight-decay", type=float, default=0.0)
     s.add_argument("--seed", type=int, default=0)
     add_device(s, threads=None)
 

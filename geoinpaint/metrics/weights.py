@@ -12,12 +12,15 @@ Checksums: the packages publish what torch hub's convention puts into the file n
 copied from the installed packages' source, and verification compares it with the start of the
 file's sha256 exactly as `torch.hub.load_state_dict_from_url(check_hash=True)` does. piq publishes
 no checksum for `brisque_svm_weights.pt`; that file is checked by what it must contain.
+
+Longer than 300 lines: most of it is the registry itself, one entry per file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+PINS_ENV = "GEOINPAINT_WEIGHT_PINS"
+_WARNED: set[str] = set()
 
 
 class WeightsUnavailable(RuntimeError):
@@ -65,8 +70,40 @@ WEIGHT_FILES: tuple[WeightFile, ...] = (
         (
             "LPIPS (VGG) perceptual loss of the coarse-to-fine models",
             "VGG16 perceptual, style and consistency losses of several deep baselines",
+            "ImageNet initialisation of the VGG16 scene classifier (tasks: init: imagenet)",
         ),
         "torchvision (VGG16_Weights.IMAGENET1K_V1), loaded by lpips",
+    ),
+    WeightFile(
+        "vgg16_bn-6c64b313.pth",
+        "https://download.pytorch.org/models/vgg16_bn-6c64b313.pth",
+        "6c64b313",
+        ("ImageNet initialisation of LPN's VGG16-bn branches (tasks: init: imagenet)",),
+        "torchvision (VGG16_BN_Weights.IMAGENET1K_V1)",
+    ),
+    WeightFile(
+        "resnet50-0676ba61.pth",
+        "https://download.pytorch.org/models/resnet50-0676ba61.pth",
+        "0676ba61",
+        ("ImageNet initialisation of the lpn-resnet50 branches (tasks: init: imagenet)",),
+        "torchvision (ResNet50_Weights.IMAGENET1K_V1, what `pretrained=True` loads)",
+    ),
+    WeightFile(
+        "hrnetv2_w18-8cb57bb9.pth",
+        "https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-hrnet/"
+        "hrnetv2_w18-8cb57bb9.pth",
+        "8cb57bb9",
+        ("ImageNet initialisation of the HRNet-W18 segmenter's backbone (tasks: init: imagenet)",),
+        "timm (hrnet_w18's pretrained url up to timm 0.8; later timm versions fetch "
+        "timm/hrnet_w18.ms_aug_in1k from the Hugging Face hub, which has no hash in its name)",
+    ),
+    WeightFile(
+        "hrnet_w18_small_v1-f460c6bc.pth",
+        "https://github.com/rwightman/pytorch-image-models/releases/download/v0.1-hrnet/"
+        "hrnet_w18_small_v1-f460c6bc.pth",
+        "f460c6bc",
+        ("ImageNet initialisation of the hrnet-w18-small segmenter (tasks: init: imagenet)",),
+        "timm (hrnet_w18_small's pretrained url up to timm 0.8)",
     ),
     WeightFile(
         "resnet34-b627a593.pth",
@@ -185,15 +222,33 @@ def _check_brisque_svm(path: Path) -> str:
     return ""
 
 
+def pin_overrides() -> dict[str, str]:
+    """`$GEOINPAINT_WEIGHT_PINS`: a JSON file `{file name: sha256}` replacing the registry's
+    pins, for tests that run tiny stand-in files in a temporary `$TORCH_HOME` (never set it for
+    results: a table's `weights` column records the full sha256 of every file used)."""
+    path = os.environ.get(PINS_ENV)
+    if not path:
+        return {}
+    pins = json.loads(Path(path).read_text())
+    unknown = sorted(set(pins) - set(BY_NAME))
+    if unknown:
+        raise ValueError(f"${PINS_ENV} ({path}) pins unregistered file(s) {unknown}")
+    if path not in _WARNED:
+        _WARNED.add(path)
+        log.warning("$%s: sha256 pins of %s replaced from %s", PINS_ENV, ", ".join(pins), path)
+    return pins
+
+
 def problem(w: WeightFile, path: Path | None = None) -> str:
     """Why `path` (default: its place in the hub cache) is not a usable `w`; "" if it is."""
     path = checkpoints_dir() / w.name if path is None else Path(path)
     if not path.is_file():
         return f"not in {path.parent}"
-    if w.sha256:
+    pin = pin_overrides().get(w.name, w.sha256)
+    if pin:
         digest = sha256_of(path)
-        if not digest.startswith(w.sha256):
-            return f"{path} has sha256 {digest}, expected one starting with {w.sha256}"
+        if not digest.startswith(pin):
+            return f"{path} has sha256 {digest}, expected one starting with {pin}"
     elif w.name == "brisque_svm_weights.pt":
         return _check_brisque_svm(path)
     return ""

@@ -98,6 +98,7 @@ def build_table(layout: dict[str, Any], provenance: dict[str, Any]) -> pd.DataFr
         notes: list[str] = []
         model: dict = {}
         weights: dict = {}
+        networks: dict[str, None] = {}
         n_images = 0
         for h in hs:
             files = row["cells"][blocks.index(h.block)] if not row["missing"] else []
@@ -108,6 +109,8 @@ def build_table(layout: dict[str, Any], provenance: dict[str, Any]) -> pd.DataFr
             for r in records:
                 model = model or r.get("model", {})
                 weights.update(r.get("weights", {}))
+                if r.get("task_network"):
+                    networks[str(r["task_network"])] = None
                 n_images = max(n_images, int(r.get("n_images", 0)))
         if row["missing"]:
             notes.append(f"all: {row['missing']}")
@@ -119,6 +122,7 @@ def build_table(layout: dict[str, Any], provenance: dict[str, Any]) -> pd.DataFr
             f"{k}: {v}" for k, v in sorted(model.get("provenance", {}).items())
         )
         rec["weights"] = ";".join(f"{f}:{h[:12]}" for f, h in weights.items())
+        rec["task_network"] = " | ".join(networks)
         out.append({**rec, **provenance})
     df = pd.DataFrame(out)
     df.attrs["layout"] = layout

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from geoinpaint.runtime import DeviceChoice, resolve_device
+from geoinpaint.tasks.crossview import IGNORE_INDEX as UNTRAINED_LOCATION
 from geoinpaint.tasks.segmentation import IGNORE_INDEX, to_targets
 from geoinpaint.tasks.train_task import build_network
 from geoinpaint.training.state import load_checkpoint
@@ -35,6 +36,18 @@ class Frozen:
         self.net = build_network(ckpt).to(self.device).eval()
         for p in self.net.parameters():
             p.requires_grad_(False)
+
+    def describe(self) -> str:
+        """How the network was made, for the tables: architecture, initialisation, epoch kept."""
+        c = self.checkpoint
+        kept = f"epoch {c.get('best_epoch', c.get('epochs'))} of {c.get('epochs')}"
+        how = "best on validation" if c.get("validation") else "last"
+        return f"{self.arch}, init {c.get('init', 'random')}, {kept} ({how})"
+
+    @property
+    def weights(self) -> dict[str, str]:
+        """Pretrained files the network started from -> their sha256."""
+        return dict(self.checkpoint.get("init_weights", {}))
 
     def _batches(self, images: np.ndarray, batch_size: int):
         for i in range(0, len(images), batch_size):
@@ -99,9 +112,18 @@ class FrozenGeolocator(Frozen):
 
     task = "crossview"
 
+    def __init__(self, checkpoint: Path, device: DeviceChoice = "auto"):
+        super().__init__(checkpoint, device)
+        held_out = self.checkpoint.get("validation_rows", [])
+        self.held_out = torch.as_tensor(held_out, dtype=torch.long, device=self.device)
+
     def loss(self, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """LPN's loss on ground images: sum over rings of the location-id cross-entropy."""
-        return self.net.loss(images.to(self.device), "ground", targets.to(self.device))
+        """LPN's loss on ground images: sum over parts of the location-id cross-entropy.
+        Targets are rows of the training split; the rows held out to validate the network
+        (never trained as locations) do not count."""
+        targets = targets.to(self.device)
+        targets = torch.where(torch.isin(targets, self.held_out), UNTRAINED_LOCATION, targets)
+        return self.net.loss(images.to(self.device), "ground", targets)
 
     @torch.no_grad()
     def embed(self, images: np.ndarray, view: str, batch_size: int = 32) -> np.ndarray:

@@ -13,6 +13,9 @@ columns (test-set order) and set values (written to the row's set record, `<row>
 - segmentation: per image `pixel_accuracy` (over labelled pixels); set values `miou`, `iou` (per
   LoveDA class) and `confusion_matrix` (rows = ground truth), from one int64 confusion matrix
   over every pixel of the set (`metrics.segmentation`, LoveDA's evaluation).
+
+Every task also records `task_network` (architecture, initialisation, the epoch kept) and the
+ImageNet file the network started from, if any, with the set's other pretrained files.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 from geoinpaint.metrics.retrieval import rankings, retrieval_metrics
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES, ConfusionMatrix
 from geoinpaint.runtime import DeviceChoice
-from geoinpaint.tasks.frozen import FrozenClassifier, FrozenGeolocator, FrozenSegmenter
+from geoinpaint.tasks.frozen import Frozen, FrozenClassifier, FrozenGeolocator, FrozenSegmenter
 from geoinpaint.testsets import TestSet
 
 TOP_K = 5  # gallery ids kept per query (the retrieval figure shows them)
@@ -34,11 +37,21 @@ TOP_K = 5  # gallery ids kept per query (the retrieval figure shows them)
 
 @dataclass
 class TaskScores:
-    """Per-image columns, set values, and the reason for every set value not computed."""
+    """Per-image columns, set values, the reason for every set value not computed, and the
+    pretrained files behind the task network (file -> sha256)."""
 
     per_image: dict[str, np.ndarray]
     set_values: dict[str, object]
     unavailable: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, str] = field(default_factory=dict)
+
+
+def _with_network(scores: TaskScores, net: Frozen) -> TaskScores:
+    """`scores` with the task network's provenance: set value `task_network` (architecture,
+    initialisation, epoch kept) and its ImageNet file, if any, among the weights."""
+    scores.set_values["task_network"] = net.describe()
+    scores.weights.update(net.weights)
+    return scores
 
 
 def _floats(images: np.ndarray) -> np.ndarray:
@@ -54,7 +67,8 @@ class ClassificationScorer:
 
     def __call__(self, images: np.ndarray) -> TaskScores:
         pred = self.net.predict(_floats(images))
-        return TaskScores({"pred": pred.astype(int), "correct": pred == self.labels}, {})
+        scores = TaskScores({"pred": pred.astype(int), "correct": pred == self.labels}, {})
+        return _with_network(scores, self.net)
 
 
 class CrossviewScorer:
@@ -73,10 +87,11 @@ class CrossviewScorer:
         rank = 1 + np.argmax(order == pairs[:, None], axis=1)
         top = [";".join(self.ids[row[:TOP_K]]) for row in order]
         metrics = retrieval_metrics(query, pairs, self.gallery, pairs)
-        return TaskScores(
+        scores = TaskScores(
             {"rank": rank, "top5": np.asarray(top)},
             {**metrics, "gallery_size": len(self.gallery)},
         )
+        return _with_network(scores, self.net)
 
 
 class SegmentationScorer:
@@ -103,7 +118,7 @@ class SegmentationScorer:
             unavailable["miou"] = (
                 f"IoU undefined for {', '.join(empty)} (neither in the ground truth nor predicted)"
             )
-        return TaskScores(
+        scores = TaskScores(
             {"pixel_accuracy": pixel_accuracy},
             {
                 "miou": None if empty else cm.miou(),
@@ -115,6 +130,7 @@ class SegmentationScorer:
             },
             unavailable,
         )
+        return _with_network(scores, self.net)
 
 
 Scorer = Callable[[np.ndarray], TaskScores]

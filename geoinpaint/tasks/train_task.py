@@ -1,32 +1,35 @@
 """Train a task network on clean training images (`geoinpaint train-task`), resumably.
 
 One function for the three geoscience tasks, through the one training engine
-(`training.engine`): each task contributes how a batch is drawn (its augmentation, seeded per
-sample from `(seed, epoch, index)` so that a resumed run continues exactly) and its loss; the
-routine is Adam with a cosine schedule over the epochs.
-
-Augmentations: aerial scenes and land-cover tiles have no canonical orientation, so each sample
-gets a random rotation by k x 90 degrees and flip (labels maps alike); cross-view pairs get an
-independent random exposure per view (`relight`), so matching relies on content.
+(`training.engine`): the task's data and augmentation (`tasks.task_data`), its loss, and
+`TaskNetRoutine`: Adam, a learning rate warmed up linearly over the first `warmup` epochs and
+then annealed to zero by a cosine over the rest (per step), and a validation score after every
+epoch (`tasks.validation`) on a part of the training split held out for it. The weights of the
+best validation epoch are kept (and saved with the resumable state), so the checkpoint is the
+best epoch's, not the last one's; with `patience`, training stops once that many epochs pass
+without a better one. The network starts from random weights or ImageNet (`tasks.pretrained`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
-from geoinpaint.tasks.segmentation import IGNORE_INDEX, to_targets
+from geoinpaint.tasks.pretrained import Init, initialise
+from geoinpaint.tasks.pretrained import check as check_init
+from geoinpaint.tasks.segmentation import IGNORE_INDEX
 from geoinpaint.tasks.spec import get_task
-from geoinpaint.tasks.splits import class_names_of, load_aerial, load_task_split
-from geoinpaint.training.engine import Engine, EngineConfig, sample_rng
+from geoinpaint.tasks.task_data import TaskCollate, load_task_data
+from geoinpaint.tasks.validation import Validation
+from geoinpaint.training.engine import Engine, EngineConfig
 from geoinpaint.training.state import atomic_save
 
 log = logging.getLogger(__name__)
@@ -37,100 +40,63 @@ SCORES = {
 }
 
 
-def dihedral(rng: np.random.Generator, *xs: torch.Tensor) -> list[torch.Tensor]:
-    """The same random rotation by k*90 degrees and flip for every `(..., H, W)` tensor."""
-    k, flip = int(rng.integers(4)), bool(rng.random() < 0.5)
-    out = [torch.rot90(x, k, dims=(-2, -1)) for x in xs]
-    return [torch.flip(x, dims=(-1,)) if flip else x for x in out]
+@dataclass(frozen=True)
+class TaskTraining:
+    """How a task network trains (config `tasks.<task>`, defaults as `config/schema.yaml`).
+
+    Attributes:
+        arch: registered architecture.
+        epochs: most epochs.
+        batch_size: samples per step.
+        lr: Adam's peak learning rate.
+        init: `random` or `imagenet` (`tasks.pretrained`).
+        val_fraction: part of each class held out of training to select the epoch (0: none,
+            the last epoch is kept).
+        warmup: epochs of linear learning-rate warm-up.
+        patience: stop after this many epochs without a better validation score (0: never).
+        weight_decay: Adam's L2 penalty.
+    """
+
+    arch: str
+    epochs: int
+    batch_size: int = 32
+    lr: float = 0.002
+    init: Init = "random"
+    val_fraction: float = 0.15
+    warmup: int = 1
+    patience: int = 0
+    weight_decay: float = 0.0
 
 
-def relight(rng: np.random.Generator, x: torch.Tensor) -> torch.Tensor:
-    """A random exposure of `(3, H, W)` in [0, 1]: `gain * x ** gamma` with gain in [0.8, 1.2]
-    and log gamma in [-0.25, 0.25] (the range `data.crossview` relights ground panoramas with)."""
-    gain = 0.8 + 0.4 * rng.random()
-    gamma = float(np.exp(0.25 * (2 * rng.random() - 1)))
-    return (gain * x.clamp_min(1e-4) ** gamma).clamp(0, 1)
+def warmup_cosine(warmup_steps: int, total_steps: int):
+    """Learning-rate factor per step: linear from 1/warmup_steps to 1, then cosine to 0."""
 
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
-def _nchw(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
-
-
-@dataclass
-class TaskData:
-    """A task's training split as tensors (CPU), its class names and sample count."""
-
-    task: str
-    x: torch.Tensor
-    y: torch.Tensor
-    aerial: torch.Tensor | None
-    meta: dict[str, Any]
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-
-def load_task_data(task: str, folder: Path) -> TaskData:
-    images, targets, manifest = load_task_split(task, Path(folder))
-    if task == "classification":
-        names = class_names_of(manifest)
-        return TaskData(
-            task,
-            _nchw(images),
-            torch.from_numpy(targets.copy()),
-            None,
-            {"num_classes": len(names), "class_names": names},
-        )
-    if task == "segmentation":
-        return TaskData(
-            task, _nchw(images), to_targets(torch.from_numpy(targets)), None, {"num_classes": 7}
-        )
-    if task == "crossview":
-        aerial = _nchw(load_aerial(folder, manifest))
-        return TaskData(
-            task, _nchw(images), torch.from_numpy(targets), aerial, {"num_classes": len(manifest)}
-        )
-    raise ValueError(f"task {task!r} has no task network to train")
-
-
-class TaskCollate:
-    """Indices -> augmented batch `(x, y[, aerial])` on the device, channels-last (1.2-1.4x
-    faster convolutions on the CPU; same values, another float summation order)."""
-
-    def __init__(self, data: TaskData, device: torch.device, seed: int):
-        self.data, self.device, self.seed = data, device, seed
-
-    def _on(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(self.device, memory_format=torch.channels_last)
-
-    def __call__(self, indices: torch.Tensor, epoch: int) -> tuple[torch.Tensor, ...]:
-        d = self.data
-        xs, ys, aerials = [], [], []
-        for i in indices.tolist():
-            rng = sample_rng(self.seed, epoch, i, d.task)
-            if d.task == "crossview":
-                xs.append(relight(rng, d.x[i]))
-                aerials.append(relight(rng, d.aerial[i]))
-                ys.append(torch.tensor(i))
-            elif d.task == "segmentation":
-                x, y = dihedral(rng, d.x[i], d.y[i])
-                xs.append(x)
-                ys.append(y)
-            else:
-                (x,) = dihedral(rng, d.x[i])
-                xs.append(x)
-                ys.append(d.y[i])
-        batch = (self._on(torch.stack(xs)), torch.stack(ys).to(self.device))
-        return (*batch, self._on(torch.stack(aerials))) if aerials else batch
+    return factor
 
 
 class TaskNetRoutine:
-    """Adam with a cosine schedule over `epochs`; the task's loss and training score."""
+    """The task's loss and training score, Adam with warm-up and cosine, best-epoch selection."""
 
-    def __init__(self, task: str, model: nn.Module, lr: float, epochs: int):
-        self.task, self.model = task, model
-        self.opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-        self.sched = torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=epochs)
+    def __init__(
+        self,
+        task: str,
+        model: nn.Module,
+        cfg: TaskTraining,
+        steps_per_epoch: int,
+        validation: Validation | None = None,
+    ):
+        self.task, self.model, self.cfg, self.validation = task, model, cfg, validation
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        factor = warmup_cosine(cfg.warmup * steps_per_epoch, cfg.epochs * steps_per_epoch)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, factor)
+        self.best: dict[str, Any] = {"key": None, "epoch": 0, "state": None, "values": {}}
 
     def _loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         if self.task == "crossview":
@@ -154,11 +120,29 @@ class TaskNetRoutine:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
+        self.sched.step()
         return {"loss": loss.detach(), SCORES[self.task]: score.detach()}
 
     def end_epoch(self, epoch: int) -> dict[str, float]:
-        self.sched.step()
-        return {"lr": self.opt.param_groups[0]["lr"]}
+        row = {"lr": self.opt.param_groups[0]["lr"]}
+        if not self.validation:
+            return row
+        values, key = self.validation(self.model)
+        if self.best["key"] is None or key > self.best["key"]:
+            state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+            self.best = {"key": key, "epoch": epoch + 1, "state": state, "values": values}
+        return row | values | {"best_epoch": self.best["epoch"]}
+
+    def finished(self, epoch: int) -> bool:
+        """Early stop: `patience` epochs after the best one, none better."""
+        p = self.cfg.patience
+        return bool(p and self.validation and epoch - self.best["epoch"] >= p)
+
+    def best_state(self) -> dict[str, torch.Tensor]:
+        """The weights to keep: the best validation epoch's, else the current ones."""
+        if self.best["state"] is not None:
+            return self.best["state"]
+        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
 
     def samples(self) -> None:
         return None
@@ -168,6 +152,7 @@ class TaskNetRoutine:
             "model": self.model.state_dict(),
             "optimizer": self.opt.state_dict(),
             "scheduler": self.sched.state_dict(),
+            "best": {**self.best, "key": list(self.best["key"] or [])},
             "torch_rng": torch.get_rng_state(),  # dropout draws from the global generator
         }
 
@@ -175,6 +160,8 @@ class TaskNetRoutine:
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["optimizer"])
         self.sched.load_state_dict(state["scheduler"])
+        best = state["best"]
+        self.best = {**best, "key": tuple(best["key"]) if best["key"] else None}
         torch.set_rng_state(state["torch_rng"])
 
 
@@ -184,48 +171,65 @@ def train_task(
     out: Path,
     state_path: Path,
     log_csv: Path,
-    arch: str,
-    epochs: int,
-    batch_size: int,
-    lr: float,
+    cfg: TaskTraining,
     seed: int,
     device: DeviceChoice = "auto",
     threads: int | None = None,
 ) -> dict:
-    """Train `arch` for `task` on the split in `train_dir`; resume from `state_path` if present.
+    """Train `cfg.arch` for `task` on the split in `train_dir`; resume from `state_path` if
+    present.
 
-    Writes the final checkpoint to `out` (loadable with `weights_only=True`) and one row per
-    epoch to `log_csv`. Returns the checkpoint dict.
+    Writes the checkpoint to `out` (loadable with `weights_only=True`: the best validation
+    epoch's weights, how they were initialised and selected) and one row per epoch to `log_csv`.
+    Returns the checkpoint dict.
     """
     spec = get_task(task)
     if not spec.has_network:
         raise ValueError(f"task {task!r} has no task network")
+    check_init(cfg.arch, cfg.init)
     seed_everything(seed, threads)
     dev = resolve_device(device)
-    data = load_task_data(task, Path(train_dir))
-    model = spec.load("networks").build(arch, num_classes=data.meta["num_classes"])
+    data = load_task_data(task, Path(train_dir), cfg.val_fraction)
+    model = spec.load("networks").build(cfg.arch, num_classes=data.meta["num_classes"])
+    init, init_weights = initialise(model, cfg.arch, cfg.init)
     model = model.to(dev, memory_format=torch.channels_last)
+    validation = Validation(data, dev)
+    steps = -(-len(data.train_rows) // cfg.batch_size)
+    routine = TaskNetRoutine(task, model, cfg, steps, validation if validation else None)
     engine = Engine(
         EngineConfig(
-            epochs=epochs,
-            batch_size=batch_size,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
             seed=seed,
             state_path=Path(state_path),
             log_csv=Path(log_csv),
-            desc=f"{arch} {task}",
+            desc=f"{cfg.arch} {task}",
         )
     )
-    engine.run(TaskNetRoutine(task, model, lr, epochs), len(data), TaskCollate(data, dev, seed))
+    history = engine.run(routine, len(data.train_rows), TaskCollate(data, dev, seed))
     checkpoint = {
         "task": task,
-        "arch": arch,
+        "arch": cfg.arch,
         **data.meta,
-        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-        "epochs": epochs,
+        "state_dict": routine.best_state(),
+        "init": init,
+        "init_weights": init_weights,
         "seed": seed,
-        "pretrained": "none",
+        "epochs": len(history),
+        "best_epoch": routine.best["epoch"] or len(history),
+        "validation": {k: float(v) for k, v in routine.best["values"].items()},
+        "validation_rows": data.val_rows.tolist(),
+        "training": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
     }
     atomic_save(checkpoint, out)
+    log.info(
+        "%s %s: kept epoch %d of %d (%s)",
+        cfg.arch,
+        task,
+        checkpoint["best_epoch"],
+        checkpoint["epochs"],
+        ", ".join(f"{k} {v:.4g}" for k, v in checkpoint["validation"].items()) or "no validation",
+    )
     return checkpoint
 
 
@@ -237,4 +241,4 @@ def build_network(checkpoint: dict) -> nn.Module:
     return net
 
 
-__all__ = ["build_network", "train_task"]
+__all__ = ["TaskTraining", "build_network", "train_task"]

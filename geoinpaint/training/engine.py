@@ -103,6 +103,9 @@ class Routine(Protocol):
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
+    # Optional: `finished(epochs_done) -> bool` stops training early (e.g. validation patience);
+    # asked before every epoch, also on resume, so it must depend on the routine's state alone.
+
 
 @dataclass
 class EngineConfig:
@@ -216,7 +219,8 @@ class Engine:
             raise ValueError("no training samples")
         p = self._resume(routine)
         steps_per_epoch = -(-n_samples // cfg.batch_size)
-        while p["epoch"] < cfg.epochs:
+        finished = getattr(routine, "finished", None)
+        while p["epoch"] < cfg.epochs and not (finished and finished(p["epoch"])):
             epoch = p["epoch"]
             order = epoch_order(cfg.seed, epoch, n_samples)
             bar = tqdm(

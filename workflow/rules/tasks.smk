@@ -20,6 +20,11 @@ rule train_task:
         epochs=task_option("epochs"),
         batch=task_option("batch_size"),
         lr=task_option("lr"),
+        init=task_option("init"),
+        val=task_option("val_fraction"),
+        warmup=task_option("warmup"),
+        patience=task_option("patience"),
+        decay=task_option("weight_decay"),
         device=config["device"],
     threads: THREADS
     resources:
@@ -36,4 +41,6 @@ rule train_task:
         "geoinpaint train-task --task {params.task} --train {input}/train --out {output.model}"
         " --state {params.state} --log-csv {output.history} --arch {params.arch}"
         " --epochs {params.epochs} --batch-size {params.batch} --lr {params.lr}"
+        " --init {params.init} --val-fraction {params.val} --warmup {params.warmup}"
+        " --patience {params.patience} --weight-decay {params.decay}"
         " --seed {wildcards.seed} --device {params.device} --threads {threads} > {log} 2>&1"
