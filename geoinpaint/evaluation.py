@@ -41,7 +41,7 @@ def inpaint_testset(method: Method, ts: TestSet, out_dir: Path, batch: int = 16)
     PNGs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sl, images in inpaint_batches(method, ts.occluded, ts.masks, batch):
+    for sl, images in inpaint_batches(method, ts.occluded, ts.masks, batch, truth=ts.gt):
         for rec_id, img in zip(ts.ids[sl], images, strict=True):
             write_image(out_dir / f"{rec_id}.png", img)
     write_model_record(method, out_dir)

@@ -36,6 +36,7 @@ class Role:
     train_fraction: float = 0.5
     limit: int = 0
     real: bool = False
+    seed: int = 0  # of the splits (real) or of the scenes (a procedural stand-in's own draw)
 
     @property
     def n_train(self) -> int:

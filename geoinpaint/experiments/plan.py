@@ -44,6 +44,7 @@ DEFAULT_MASKS: dict[str, dict[str, Any]] = {
 
 
 def _roles(config: dict[str, Any]) -> dict[str, Role]:
+    seed = int(config.get("seed", 0))
     tasks_of = {t["dataset"]: name for name, t in config.get("tasks", {}).items()}
     roles = {}
     for name, d in config.get("datasets", {}).items():
@@ -67,6 +68,8 @@ def _roles(config: dict[str, Any]) -> dict[str, Role]:
             train_fraction=float(d.get("train_fraction", 0.5)),
             limit=int(d.get("limit", 0)),
             real=dataset.real,
+            # each procedural stand-in is a draw of its own, so two roles never share scenes
+            seed=seed if dataset.real else derive_seed(seed, "data", name),
         )
     for task, t in config.get("tasks", {}).items():
         if t["dataset"] not in roles:
@@ -217,9 +220,27 @@ def _label(row: RowSpec, method_label: str, display: dict[str, str], size: int) 
         raise ValueError(f"row label {template!r}: {err} (options {row.overrides})") from err
 
 
+def _cost_table(spec: TableSpec, only: list[str] | None) -> TablePlan:
+    """A row per registered trained method (`rows: all`), or the rows named; no data."""
+    from geoinpaint.methods.registry import method_names, traits
+
+    names = [r.method for r in spec.rows if r.method] or [
+        n for n in method_names() if traits(n)["trained"]
+    ]
+    plan = TablePlan(spec, [], [])
+    for name in names:
+        if only is not None and name not in only:
+            plan.excluded.append(name)
+        else:
+            plan.rows.append(TableRow(traits(name)["label"], name, "method"))
+    return plan
+
+
 def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str] | None):
     from geoinpaint.methods.registry import method_names, traits
 
+    if spec.kind == "cost":
+        return _cost_table(spec, only)
     roles = _table_role(spec, b.roles, b.config)
     masksets = list(spec.masksets) or [b.get_task(b.roles[roles[0]].task).default_maskset]
     blocks = [(r, m) for r in roles for m in masksets]

@@ -16,7 +16,7 @@ rule prepare:
                 f"--test-per-class {PLAN.roles[wildcards.role].test_per_class}",
                 f"--train-fraction {PLAN.roles[wildcards.role].train_fraction}",
                 f"--limit {PLAN.roles[wildcards.role].limit}",
-                f"--seed {config['seed']}",
+                f"--seed {PLAN.roles[wildcards.role].seed}",
             ]
         ),
     log:
