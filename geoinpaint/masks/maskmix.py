@@ -110,11 +110,19 @@ def mix(seed_mask: np.ndarray, rng: np.random.Generator, cfg: MaskMixConfig) -> 
 
 def keep_area(mixed: np.ndarray, n_holes: int) -> np.ndarray:
     """Phi under `seed-area`: the `n_holes` pixels of highest mixed value as a binary mask, ties
-    at the threshold broken by the Gaussian-smoothed mix, then by position."""
-    smooth = gaussian_filter(mixed.astype(np.float64), TIE_SIGMA * mixed.shape[-1])
-    order = np.lexsort((-smooth.ravel(), -mixed.ravel()))  # last key sorts first
-    out = np.zeros(mixed.size, np.float32)
-    out[order[:n_holes]] = 1.0
+    at the threshold broken by the Gaussian-smoothed mix (then by position)."""
+    flat = mixed.ravel()
+    out = np.zeros(flat.size, np.float32)
+    if n_holes > 0:
+        kth = np.partition(flat, flat.size - n_holes)[flat.size - n_holes]
+        above = flat > kth
+        out[above] = 1.0
+        ties = np.flatnonzero(flat == kth)
+        need = n_holes - int(np.count_nonzero(above))
+        if need < len(ties):
+            smooth = gaussian_filter(mixed, TIE_SIGMA * mixed.shape[-1]).ravel()[ties]
+            ties = ties[np.argsort(-smooth, kind="stable")[:need]]
+        out[ties] = 1.0
     return out.reshape(mixed.shape)
 
 
