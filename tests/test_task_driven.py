@@ -97,6 +97,15 @@ def test_paper_generator_uses_resnet34_layers_and_runs_forward_backward():
     assert net.coarse.stem[0].weight.grad is not None
 
 
+@pytest.mark.parametrize(
+    ("encoder", "skips", "count"),
+    [("resnet34", 6, 157_387_654), ("resnet34", 4, 72_424_326), ("resnet-small", 6, 1_361_398)],
+)
+def test_generator_parameter_counts_are_pinned(encoder, skips, count):
+    """Both encoder-decoders, InstanceNorm without affine parameters (docs/fidelity.md)."""
+    assert n_params(CoarseToFine(encoder, skips)) == count
+
+
 def test_imagenet_weights_go_into_layers_one_to_three_only():
     net = CoarseToFine("resnet34")
     ref = resnet34(weights=None).state_dict()
