@@ -83,6 +83,19 @@ def cmd_testset(a: argparse.Namespace) -> None:
     )
 
 
+def cmd_export_testset(a: argparse.Namespace) -> None:
+    from geoinpaint.testsets import export_testset
+
+    n = export_testset(a.testset, a.out, a.layout)
+    log.info(
+        "exported %d occluded images and masks of %s (%s layout) to %s",
+        n,
+        a.testset,
+        a.layout,
+        a.out,
+    )
+
+
 def add_verbs(sub: argparse._SubParsersAction) -> None:
     from geoinpaint.data.datasets import dataset_names
     from geoinpaint.masks.fill import FILLS
@@ -120,6 +133,22 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         help="folder of real masks: cloud anchors, or NVIDIA irregular masks",
     )
     s.add_argument("--seed", type=int, default=0)
+
+    s = verb(
+        sub,
+        "export-testset",
+        cmd_export_testset,
+        "write a frozen test set's occluded images and masks for another tool",
+    )
+    s.add_argument("--testset", type=Path, required=True, help="a frozen test set")
+    s.add_argument("--out", type=Path, required=True, help="folder to write")
+    s.add_argument(
+        "--layout",
+        choices=("pairs", "lama"),
+        default="pairs",
+        help="pairs: images/<id>.png + masks/<id>.png (255 = hole); lama: <id>.png beside "
+        "<id>_mask.png in one folder (LaMa's predict layout)",
+    )
 
     s = verb(sub, "testset", cmd_testset, "occlude a split with a mask set into a frozen test set")
     s.add_argument("--scenes", type=Path, required=True, help="split folder (with manifest.csv)")

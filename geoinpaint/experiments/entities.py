@@ -96,6 +96,7 @@ class Output:
     source: str  # "clean", "occluded" or "method"
     method: str = ""
     run: TrainingRun | None = None
+    options: tuple[tuple[str, Any], ...] = ()  # of a training-free method (e.g. a folder)
 
 
 @dataclass

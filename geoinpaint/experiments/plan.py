@@ -9,6 +9,7 @@ nothing else in the workflow names a method, a table or a dataset.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from geoinpaint.experiments.entities import (
 from geoinpaint.experiments.options import method_options, run_key
 from geoinpaint.experiments.papers import (
     LabelFormatter,
+    PaperSpec,
     RowSpec,
     TableSpec,
     display_map,
@@ -176,7 +178,8 @@ class _Builder:
 
         method = row.method or ""
         if not traits(method)["trained"]:
-            out = Output(role, maskset, seed, method, "method", method)
+            key = method if not row.options else run_key(method, row.overrides)
+            out = Output(role, maskset, seed, key, "method", method, options=row.options)
             return group.setdefault(out.key, out)
         size = self.roles[role].size
         options, effective = method_options(method, self.config, spec, row.overrides, size)
@@ -247,7 +250,9 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
     known = set(method_names())
     plan = TablePlan(spec, blocks, [])
     for row in spec.rows:
-        if row.method is not None and only is not None and row.method not in only:
+        # a config's `methods:` narrowing never drops the `external:` rows it asked for itself
+        kept = row.method == "external" or only is None or row.method in only
+        if row.method is not None and not kept:
             plan.excluded.append(row.label_template)
             continue
         size = b.roles[roles[0]].size
@@ -273,6 +278,30 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
     return plan
 
 
+def add_external_rows(paper: PaperSpec, external: list[dict[str, Any]]) -> PaperSpec:
+    """Append the config's `external:` rows (another tool's outputs) to the tables they name
+    (`table: <paper>/<id>`)."""
+    tables = dict(paper.tables)
+    for entry in external:
+        name, _, tid = str(entry["table"]).partition("/")
+        if name != paper.name:
+            continue
+        if tid not in tables:
+            raise ValueError(
+                f"external: {entry['label']!r} names table {entry['table']}, "
+                f"which {paper.name} does not have ({', '.join(tables)})"
+            )
+        row = RowSpec(
+            str(entry["label"]),
+            "external",
+            "method",
+            (("folder", str(entry["folder"])),),
+            str(entry["label"]),
+        )
+        tables[tid] = dataclasses.replace(tables[tid], rows=(*tables[tid].rows, row))
+    return dataclasses.replace(paper, tables=tables)
+
+
 def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") -> Plan:
     """The whole run (see the module docstring) of `config` over the papers in `papers_dir`."""
     b = _Builder(config)
@@ -282,13 +311,19 @@ def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") 
         if wanted and name not in wanted:
             continue
         overrides = wanted.get(name) or {}
-        paper = load_paper(path, overrides)
+        paper = add_external_rows(load_paper(path, overrides), config.get("external") or [])
         papers[name] = paper
         display = display_map(path)
         only = overrides.get("methods")
         for tid, spec in paper.tables.items():
             tables[(name, tid)] = _table(b, spec, display, only)
+    # every task network is scored on its clean and occluded test images (its sanity figure)
     for role, r in b.roles.items():
         if b.get_task(r.task).has_network:
-            b.test_maskset(role, b.get_task(r.task).default_maskset)
+            maskset = b.get_task(r.task).default_maskset
+            b.test_maskset(role, maskset)
+            for seed in b.seeds:
+                group = b.groups.setdefault((role, maskset, seed), {})
+                for source in ("clean", "occluded"):
+                    group.setdefault(source, Output(role, maskset, seed, source, source))
     return Plan(b.run, b.seeds, b.roles, b.masksets, b.runs, b.groups, papers, tables, b.resample)
