@@ -37,6 +37,7 @@ from geoinpaint.runtime import derive_seed
 DEFAULT_MASKS: dict[str, dict[str, Any]] = {
     "cloud": {"kind": "cloud", "min_fraction": 0.15, "max_fraction": 0.60, "fill": "cloud"},
     "irregular": {"kind": "irregular", "min_fraction": 0.10, "max_fraction": 0.20, "fill": "white"},
+    "own": {"kind": "dataset", "fill": "white"},
     **{
         f"concentrated_{p}": {"kind": "concentrated", "fraction": p / 100, "fill": "white"}
         for p in (10, 25, 77)
@@ -130,6 +131,15 @@ class _Builder:
             )
         spec = self.masks[kind_name]
         r = self.roles[role]
+        if spec["kind"] == "dataset":
+            from geoinpaint.data.datasets import get_dataset
+
+            if not get_dataset(r.source).own_masks:
+                raise ValueError(
+                    f"mask set {kind_name!r} is {role}'s own masks, but {r.source} has none "
+                    "(a procedural stand-in never does: narrow the tables, "
+                    "experiments.<paper>.tables)"
+                )
         self.masksets.setdefault(
             (role, name),
             MaskSet(
