@@ -34,6 +34,7 @@ def inpaint_batches(
     batch_size: int = 16,
     desc: str = "",
     truth: np.ndarray | None = None,
+    ids: list[str] | None = None,
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """Inpaint `(N, H, W, 3) float32 in [0, 1]` occluded images with their `(N, H, W)` masks;
     yields `(slice, composited (B, H, W, 3) float32)` per batch (known pixels unchanged).
@@ -50,7 +51,11 @@ def inpaint_batches(
     ):
         sl = slice(i, i + batch_size)
         x, m = to_tensors(images[sl], masks[sl], method.device)
-        if method.wants_ground_truth:
+        if method.by_id:
+            if ids is None:
+                raise ValueError(f"{method.name} reads outputs by test-image id: give the ids")
+            pred = method.inpaint_by_id(ids[sl], x, m)
+        elif method.wants_ground_truth:
             gt, _ = to_tensors(truth[sl], masks[sl], method.device)
             pred = method.inpaint_with_truth(x, m, gt)
         else:

@@ -58,6 +58,15 @@ class Method(ABC):
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """`(N, 3, H, W)` occluded images and `(N, 1, H, W)` masks -> `(N, 3, H, W)` in [0, 1]."""
 
+    by_id: bool = False
+    """True for a method that reads per-image files (another tool's outputs): the evaluation
+    calls `inpaint_by_id(ids, images, masks)` with the test images' ids instead of `inpaint`."""
+
+    def inpaint_by_id(
+        self, ids: list[str], images: torch.Tensor, masks: torch.Tensor
+    ) -> torch.Tensor:
+        return self.inpaint(images, masks)
+
     wants_ground_truth: bool = False
     """True for a setting that reads the ground truth at test time (a leak some authors' code
     has, e.g. IGLL's ground-truth edges): the evaluation then passes it to

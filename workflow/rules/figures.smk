@@ -1,8 +1,6 @@
 # Figures of the paper files (`figures:`), by kind: `qualitative` grids of a table's rows,
 # the `tradeoff` of an ablation table, `maskmix` and `datasets` data figures, and a `task`
 # network's sanity figure. geoinpaint.experiments.figures builds each one's inputs and command.
-from geoinpaint.experiments.figures import figure_command, figure_inputs
-
 FIGURES = {(p, f): spec for p, paper in PLAN.papers.items() for f, spec in paper.figures.items()}
 
 
@@ -13,7 +11,7 @@ wildcard_constraints:
 rule figure:
     localrule: True
     input:
-        lambda wildcards: figure_inputs(PLAN, FIGURES[(wildcards.paper, wildcards.figure)]),
+        lambda wildcards: figures.figure_inputs(PLAN, FIGURES[(wildcards.paper, wildcards.figure)]),
     output:
         report(
             f"paper_figures/{RUN}/{{paper}}/{{figure}}.png",
@@ -21,7 +19,7 @@ rule figure:
             category="Figures",
         ),
     params:
-        command=lambda wildcards, output: figure_command(
+        command=lambda wildcards, output: figures.figure_command(
             PLAN, FIGURES[(wildcards.paper, wildcards.figure)], output[0], config
         ),
         caption=lambda wildcards: FIGURES[(wildcards.paper, wildcards.figure)].caption,
@@ -60,10 +58,10 @@ rule maskmix_stats:
         ),
     params:
         masks=lambda wildcards: " ".join(
-            f"--masks {q(f'{name}={folder}')}"
+            f"--masks {jobs.q(f'{name}={folder}')}"
             for name, folder in sorted(maskmix_seed_masks(wildcards).items())
         ),
-        maskmix=q(json.dumps(config["augmentation"]["maskmix"])),
+        maskmix=jobs.q(json.dumps(config["augmentation"]["maskmix"])),
         seed=config["seed"],
         caption=(
             "MaskMix (paper Eq. 7, Fig. 4) over 500 draws from the training seed masks of each "
