@@ -56,3 +56,11 @@ def test_composite_keeps_known_pixels():
     pred, images = np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3))
     masks = np.array([[[1.0, 0.0], [0.0, 0.0]]])
     assert composite(pred, images, masks)[0, :, :, 0].tolist() == [[1, 0], [0, 0]]
+
+
+def test_a_shorter_run_compresses_the_papers_stages_in_proportion():
+    rfr = build_method("rfr", options={"epochs": 24, "width": 0.125})
+    assert rfr.options.finetune_epochs == 8  # the paper's 80 of 240 epochs
+    kept = build_method("rfr", options={"epochs": 24, "finetune_epochs": 3, "width": 0.125})
+    assert kept.options.finetune_epochs == 3
+    assert build_method("rfr", options={"width": 0.125}).options.finetune_epochs == 80
