@@ -18,7 +18,7 @@ TRAINED = sorted(
     {traits(n)["reads"] or n for n in method_names() if traits(n)["trained"]}
     - {"proposed-", "proposed-augmix"}  # the Proposed family: proposed and proposed_b cover it
 )
-NEEDS_TASK_NET = {"proposed", "spl"}
+NEEDS_TASK_NET = {"proposed", "proposed-authors-code", "spl"}
 
 
 @pytest.fixture(scope="module")
