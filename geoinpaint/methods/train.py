@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from geoinpaint.io import DatasetError
+from geoinpaint.masks.augmix import COLOUR_OPS, moves_content
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
@@ -58,6 +59,21 @@ def load_train_set(
     return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
 
 
+def warm_start(model: TrainableMethod, checkpoint: Path) -> None:
+    """Load another trained run's networks into `model` (same architecture, strict)."""
+    from geoinpaint.metrics.weights import sha256_of
+    from geoinpaint.training.state import load_checkpoint
+
+    state = load_checkpoint(checkpoint)
+    try:
+        for key, net in model.nets.items():
+            net.load_state_dict(state["networks"][key])
+    except (KeyError, RuntimeError) as err:
+        raise ValueError(f"{checkpoint} does not fit {model.name}'s networks: {err}") from err
+    model.warm_started = True
+    model.record("warm_start", f"{checkpoint.name} (sha256 {sha256_of(checkpoint)[:12]})")
+
+
 def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
     """Write a trained method's checkpoint atomically (loads with `weights_only=True`)."""
     atomic_save({**method.state_dict(), **(meta or {})}, Path(path))
@@ -79,6 +95,7 @@ def train_method(
     threads: int | None = None,
     train_images: int = 0,
     save_every_s: float = 600.0,
+    init_from: Path | None = None,
 ) -> TrainableMethod:
     """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
 
@@ -93,6 +110,8 @@ def train_method(
         state: resumable training state, outside any workflow output.
         train_images: train on this many images of the split, evenly spaced (0 = all).
         save_every_s: also save the state within an epoch after this many seconds.
+        init_from: a checkpoint whose networks the model starts from (a warm-up run of the
+            same architecture, config `warm_start`); recorded in the provenance.
     """
     if not needs_training(method):
         raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
@@ -100,14 +119,18 @@ def train_method(
     dev = resolve_device(device)
     model: TrainableMethod = build_method(method, options=options, device=dev)
     o = model.options
-    if o.augment == "augmix" and task != "classification":
+    if o.augment == "augmix" and task != "classification" and moves_content(o.augmix):
         raise ValueError(
-            "AugMix moves image content, so it applies only to scene classification "
-            "(paper Sec. L); use maskmix or none for segmentation and cross-view"
+            f"AugMix's {', '.join(moves_content(o.augmix))} move image content away from the "
+            f"{task} targets (paper Sec. IV-L): use colour operations only "
+            f"(augmix.ops: {list(COLOUR_OPS)}), maskmix or none"
         )
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
+    if init_from is not None:
+        warm_start(model, Path(init_from))
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
-    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix)
+    jsd = bool(getattr(o, "jsd_weight", 0.0))  # AugMix's consistency term needs two views
+    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix, jsd)
     size = data.images.shape[1]
     ctx = TrainContext(
         task, size, len(data), dev, seed, Path(task_net) if task_net else None, collate.preview()

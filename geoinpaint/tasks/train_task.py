@@ -30,6 +30,7 @@ from geoinpaint.tasks.spec import get_task
 from geoinpaint.tasks.task_data import TaskCollate, load_task_data
 from geoinpaint.tasks.validation import Validation
 from geoinpaint.training.engine import Engine, EngineConfig
+from geoinpaint.training.engine import steps as engine_steps
 from geoinpaint.training.state import atomic_save
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def train_task(
     init, init_weights = initialise(model, cfg.arch, cfg.init)
     model = model.to(dev, memory_format=torch.channels_last)
     validation = Validation(data, dev)
-    steps = -(-len(data.train_rows) // cfg.batch_size)
+    steps = engine_steps(len(data.train_rows), cfg.batch_size)
     routine = TaskNetRoutine(task, model, cfg, steps, validation if validation else None)
     engine = Engine(
         EngineConfig(
