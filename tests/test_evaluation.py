@@ -55,7 +55,16 @@ def _query_features(ranks):
     return q
 
 
-class FakeGeolocator:
+class FakeNetwork:
+    """What the scorers record of a frozen task network (`tasks.frozen.Frozen`)."""
+
+    weights = {"vgg16_bn-6c64b313.pth": "6c64b313" + "0" * 56}
+
+    def describe(self):
+        return "fake network, init imagenet"
+
+
+class FakeGeolocator(FakeNetwork):
     def __init__(self, checkpoint, device="auto"):
         self.checkpoint = checkpoint
 
@@ -72,6 +81,9 @@ def test_crossview_rank_and_recalls_through_the_evaluate_path(crossview_testset,
     ids = load_testset(crossview_testset).ids
     assert df["top5"].iloc[1].split(";")[1] == ids[1]  # its true match, second
     assert record["gallery_size"] == 7 and record["task"] == "crossview"
+    # the set record names the task network and the pretrained file it started from
+    assert record["task_network"] == "fake network, init imagenet"
+    assert record["weights"] == FakeNetwork.weights
     assert record["recall@1"] == pytest.approx(100 * 3 / 7)
     assert record["recall@5"] == pytest.approx(100 * 5 / 7)
     assert record["recall@10"] == pytest.approx(100.0)
@@ -90,7 +102,7 @@ def test_the_gallery_is_the_clean_aerial_images_never_the_occluded_ground(crossv
     assert not np.allclose(aerial, ts.gt)  # the ground panoramas are the occluded view
 
 
-class FakeSegmenter:
+class FakeSegmenter(FakeNetwork):
     """Predicts the ground truth, except class 3 (road) everywhere in the first image and
     agriculture in the top-left 8x8 block of every image."""
 
