@@ -42,6 +42,12 @@ rule all:
             for (paper, table), kind in TABLE_FILES.items()
             if kind == "runtime"
         ],
+        [
+            f"results/{RUN}/{paper}/table_{table}.{ext}"
+            for (paper, table), kind in TABLE_FILES.items()
+            if kind == "cost"
+            for ext in ("csv", "md", "tex")
+        ],
         [f"paper_figures/{RUN}/{paper}/{figure}.png" for paper, figure in FIGURES],
         [
             f"results/{RUN}/{paper}/maskmix_stats.csv"

@@ -221,13 +221,13 @@ def _engine(tmp_path: Path, save_every_s: float = 600.0) -> Engine:
 
 def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
     reference = Quadratic()
-    _engine(tmp_path / "a").run(reference, 7, _indices)
+    _engine(tmp_path / "a").run(reference, 8, _indices)
     killed = Quadratic(fail_at=6)  # inside epoch 2 (4 steps per epoch)
     with pytest.raises(KeyboardInterrupt):
-        _engine(tmp_path / "b", save_every_s=0).run(killed, 7, _indices)
+        _engine(tmp_path / "b", save_every_s=0).run(killed, 8, _indices)
     assert load_checkpoint(tmp_path / "b" / "state.pt")["step"] == 1
     resumed = Quadratic()
-    history = _engine(tmp_path / "b").run(resumed, 7, _indices)
+    history = _engine(tmp_path / "b").run(resumed, 8, _indices)
     assert torch.equal(resumed.w, reference.w)
     assert len(history) == 3 and (tmp_path / "b" / "log.csv").read_text().count("\n") == 4
 
@@ -235,7 +235,7 @@ def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
 def test_engine_stops_on_nan_and_keeps_the_last_good_state(tmp_path):
     routine = Quadratic(nan_at=6)
     with pytest.raises(DivergenceError, match="last good state is kept"):
-        _engine(tmp_path).run(routine, 7, _indices)
+        _engine(tmp_path).run(routine, 8, _indices)
     state = load_checkpoint(tmp_path / "state.pt")
     assert state["epoch"] == 1 and torch.isfinite(state["routine"]["w"]).all()
 
@@ -327,3 +327,9 @@ def test_too_few_seed_masks_is_a_clear_error(scenes64, tmp_path):
     write_maskset(tmp_path / "few", "cloud", 5, 64, seed=0)
     with pytest.raises(ValueError, match="needs 21"):
         load_train_set("classification", scenes64 / "train", tmp_path / "few")
+
+
+def test_a_lone_last_sample_is_not_a_batch_of_its_own():
+    from geoinpaint.training.engine import steps
+
+    assert steps(105, 4) == 26 and steps(106, 4) == 27 and steps(7, 1) == 7 and steps(8, 4) == 2

@@ -65,6 +65,33 @@ def cmd_maskmix_stats(a: argparse.Namespace) -> None:
     )
 
 
+def _load(method: str, checkpoint: Path, device: str):
+    from geoinpaint.methods.registry import load_method
+
+    return load_method(checkpoint, device, expect=method)
+
+
+def cmd_figure_internals(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting.method_figures import fig_internals
+
+    (method,), (checkpoint,) = a.method, a.checkpoint
+    fig_internals(_load(method, checkpoint, a.device), a.testset, a.out, a.n_images)
+    log.info("wrote %s", a.out)
+
+
+def cmd_figure_attention(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting.method_figures import fig_attention
+
+    if not (len(a.label) == len(a.method) == len(a.checkpoint)):
+        raise ValueError("give one --label and one --checkpoint per --method")
+    methods = {
+        label: _load(m, c, a.device)
+        for label, m, c in zip(a.label, a.method, a.checkpoint, strict=True)
+    }
+    fig_attention(methods, a.testset, a.out, a.n_images)
+    log.info("wrote %s", a.out)
+
+
 def cmd_figure_task(a: argparse.Namespace) -> None:
     from geoinpaint.reporting import task_figures as tf
 
@@ -149,6 +176,23 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--augmix", default="{}", help="AugMix options as JSON")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", type=Path, required=True)
+
+    for name, fn, what in (
+        (
+            "figure-internals",
+            cmd_figure_internals,
+            "a trained method's internal maps (IGLL Fig. 9)",
+        ),
+        ("figure-attention", cmd_figure_attention, "attention of a hole position (IGLL Fig. 11)"),
+    ):
+        s = verb(sub, name, fn, what)
+        s.add_argument("--method", action="append", required=True, help="registered method")
+        s.add_argument("--checkpoint", type=Path, action="append", required=True)
+        s.add_argument("--label", action="append", default=[], help="column title per method")
+        s.add_argument("--testset", type=Path, required=True)
+        s.add_argument("--n-images", type=int, default=4)
+        add_device(s)
+        s.add_argument("--out", type=Path, required=True)
 
     s = verb(sub, "maskmix-stats", cmd_maskmix_stats, "MaskMix's hole-area statistics (CSV)")
     s.add_argument("--testset", type=Path, required=True, help="test set whose masks seed it")

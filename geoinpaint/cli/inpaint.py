@@ -12,7 +12,9 @@ log = logging.getLogger("geoinpaint")
 NO_CHECKPOINT = "-"
 
 
-def _build(method: str, checkpoint: Path | None, device: str):
+def _build(method: str, checkpoint: Path | None, device: str, options: str = "{}"):
+    import json
+
     from geoinpaint.methods.registry import build_method, load_method, needs_training
 
     if checkpoint is not None and str(checkpoint) != NO_CHECKPOINT:
@@ -21,7 +23,7 @@ def _build(method: str, checkpoint: Path | None, device: str):
         raise ValueError(
             f"{method} is a trained method: give its --checkpoint (`geoinpaint train`)"
         )
-    return build_method(method, device="cpu")
+    return build_method(method, options=json.loads(options), device="cpu")
 
 
 def cmd_inpaint(a: argparse.Namespace) -> None:
@@ -39,8 +41,11 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
     limit_threads(a.threads)
     testset = load_testset(a.testset) if a.testset is not None else None
     checkpoints = a.checkpoint or [None] * len(a.method)
-    for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
-        model = _build(method, checkpoint, a.device)
+    options = a.options or ["{}"] * len(a.method)
+    if len(options) != len(a.method):
+        raise ValueError(f"give one --options (or none) per --method, got {len(options)}")
+    for method, checkpoint, out, opts in zip(a.method, checkpoints, a.out, options, strict=True):
+        model = _build(method, checkpoint, a.device, opts)
         if testset is not None:
             inpaint_testset(model, testset, out, a.batch_size)
             log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
@@ -94,6 +99,11 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         action="append",
         required=True,
         help="folder for the composited <id>.png outputs of the matching --method",
+    )
+    s.add_argument(
+        "--options",
+        action="append",
+        help='a training-free method\'s options as JSON (e.g. external: {"folder": ...})',
     )
     s.add_argument("--batch-size", type=int, default=16)
     add_device(s)

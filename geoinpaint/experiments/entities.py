@@ -36,6 +36,7 @@ class Role:
     train_fraction: float = 0.5
     limit: int = 0
     real: bool = False
+    seed: int = 0  # of the splits (real) or of the scenes (a procedural stand-in's own draw)
 
     @property
     def n_train(self) -> int:
@@ -95,6 +96,7 @@ class Output:
     source: str  # "clean", "occluded" or "method"
     method: str = ""
     run: TrainingRun | None = None
+    options: tuple[tuple[str, Any], ...] = ()  # of a training-free method (e.g. a folder)
 
 
 @dataclass

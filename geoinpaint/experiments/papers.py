@@ -26,6 +26,8 @@ from typing import Any
 import yaml
 
 KINDS = ("metrics", "runtime", "cost")
+ALL_METHODS = "all"
+"""`rows: all` (a cost table): a row per registered trained method."""
 DIRECTIONS = ("greater", "less", "equivalent")
 CLAIM_KEYS = ("id", "table", "column", "a", "b", "direction", "margin", "maskset", "words", "where")
 
@@ -62,10 +64,15 @@ class TableSpec:
     masksets: tuple[str, ...] = ()
     train_maskset: str = ""
     caption: str = ""
+    size: int = 256
+    paper_values: dict[str, dict[str, float]] = field(default_factory=dict)
+    all_methods: bool = False
 
 
 @dataclass(frozen=True)
 class FigureSpec:
+    """A paper figure: `kind`, the table it draws from, and which of its blocks / rows."""
+
     paper: str
     id: str
     kind: str
@@ -73,6 +80,8 @@ class FigureSpec:
     table: str = ""
     task: str = ""
     option: str = ""
+    block: int = 0
+    rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,8 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
         kind = t.get("kind", "metrics")
         if kind not in KINDS:
             raise ValueError(f"{where}: kind {kind!r} is not one of {KINDS}")
+        raw_rows = t.get("rows") or []
+        all_methods = raw_rows == ALL_METHODS
         tables[tid] = TableSpec(
             paper=name,
             id=tid,
@@ -224,11 +235,14 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
             columns=tuple(t.get("columns", ())),
             extended=bool(t.get("extended", False)),
             options={str(k): dict(v) for k, v in (t.get("options") or {}).items()},
-            rows=row_specs(t.get("rows") or [], grids, where),
+            rows=() if all_methods else row_specs(raw_rows, grids, where),
             datasets=tuple(t.get("datasets", ())),
             masksets=tuple(t.get("masksets", ())),
             train_maskset=str(t.get("train_maskset", "")),
             caption=str(t.get("caption", "")),
+            size=int(t.get("size", 256)),
+            paper_values={str(k): dict(v) for k, v in (t.get("paper") or {}).items()},
+            all_methods=all_methods,
         )
     figures = {
         str(fid): FigureSpec(
@@ -239,6 +253,8 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
             table=str(f.get("table", "")),
             task=str(f.get("task", "")),
             option=str(f.get("option", "")),
+            block=int(f.get("block", 0)),
+            rows=tuple(int(r) for r in f.get("rows", [f["row"]] if "row" in f else [])),
         )
         for fid, f in (doc.get("figures") or {}).items()
         if not f.get("table") or str(f["table"]) in tables

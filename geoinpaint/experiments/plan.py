@@ -9,6 +9,7 @@ nothing else in the workflow names a method, a table or a dataset.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from geoinpaint.experiments.entities import (
 from geoinpaint.experiments.options import method_options, run_key
 from geoinpaint.experiments.papers import (
     LabelFormatter,
+    PaperSpec,
     RowSpec,
     TableSpec,
     display_map,
@@ -35,6 +37,7 @@ from geoinpaint.runtime import derive_seed
 DEFAULT_MASKS: dict[str, dict[str, Any]] = {
     "cloud": {"kind": "cloud", "min_fraction": 0.15, "max_fraction": 0.60, "fill": "cloud"},
     "irregular": {"kind": "irregular", "min_fraction": 0.10, "max_fraction": 0.20, "fill": "white"},
+    "own": {"kind": "dataset", "fill": "white"},
     **{
         f"concentrated_{p}": {"kind": "concentrated", "fraction": p / 100, "fill": "white"}
         for p in (10, 25, 77)
@@ -44,6 +47,7 @@ DEFAULT_MASKS: dict[str, dict[str, Any]] = {
 
 
 def _roles(config: dict[str, Any]) -> dict[str, Role]:
+    seed = int(config.get("seed", 0))
     tasks_of = {t["dataset"]: name for name, t in config.get("tasks", {}).items()}
     roles = {}
     for name, d in config.get("datasets", {}).items():
@@ -67,6 +71,8 @@ def _roles(config: dict[str, Any]) -> dict[str, Role]:
             train_fraction=float(d.get("train_fraction", 0.5)),
             limit=int(d.get("limit", 0)),
             real=dataset.real,
+            # each procedural stand-in is a draw of its own, so two roles never share scenes
+            seed=seed if dataset.real else derive_seed(seed, "data", name),
         )
     for task, t in config.get("tasks", {}).items():
         if t["dataset"] not in roles:
@@ -125,6 +131,15 @@ class _Builder:
             )
         spec = self.masks[kind_name]
         r = self.roles[role]
+        if spec["kind"] == "dataset":
+            from geoinpaint.data.datasets import get_dataset
+
+            if not get_dataset(r.source).own_masks:
+                raise ValueError(
+                    f"mask set {kind_name!r} is {role}'s own masks, but {r.source} has none "
+                    "(a procedural stand-in never does: narrow the tables, "
+                    "experiments.<paper>.tables)"
+                )
         self.masksets.setdefault(
             (role, name),
             MaskSet(
@@ -173,7 +188,8 @@ class _Builder:
 
         method = row.method or ""
         if not traits(method)["trained"]:
-            out = Output(role, maskset, seed, method, "method", method)
+            key = method if not row.options else run_key(method, row.overrides)
+            out = Output(role, maskset, seed, key, "method", method, options=row.options)
             return group.setdefault(out.key, out)
         size = self.roles[role].size
         options, effective = method_options(method, self.config, spec, row.overrides, size)
@@ -217,16 +233,36 @@ def _label(row: RowSpec, method_label: str, display: dict[str, str], size: int) 
         raise ValueError(f"row label {template!r}: {err} (options {row.overrides})") from err
 
 
+def _cost_table(spec: TableSpec, only: list[str] | None) -> TablePlan:
+    """A row per registered trained method (`rows: all`), or the rows named; no data."""
+    from geoinpaint.methods.registry import method_names, traits
+
+    names = [r.method for r in spec.rows if r.method] or [
+        n for n in method_names() if traits(n)["trained"]
+    ]
+    plan = TablePlan(spec, [], [])
+    for name in names:
+        if only is not None and name not in only:
+            plan.excluded.append(name)
+        else:
+            plan.rows.append(TableRow(traits(name)["label"], name, "method"))
+    return plan
+
+
 def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str] | None):
     from geoinpaint.methods.registry import method_names, traits
 
+    if spec.kind == "cost":
+        return _cost_table(spec, only)
     roles = _table_role(spec, b.roles, b.config)
     masksets = list(spec.masksets) or [b.get_task(b.roles[roles[0]].task).default_maskset]
     blocks = [(r, m) for r in roles for m in masksets]
     known = set(method_names())
     plan = TablePlan(spec, blocks, [])
     for row in spec.rows:
-        if row.method is not None and only is not None and row.method not in only:
+        # a config's `methods:` narrowing never drops the `external:` rows it asked for itself
+        kept = row.method == "external" or only is None or row.method in only
+        if row.method is not None and not kept:
             plan.excluded.append(row.label_template)
             continue
         size = b.roles[roles[0]].size
@@ -252,6 +288,30 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
     return plan
 
 
+def add_external_rows(paper: PaperSpec, external: list[dict[str, Any]]) -> PaperSpec:
+    """Append the config's `external:` rows (another tool's outputs) to the tables they name
+    (`table: <paper>/<id>`)."""
+    tables = dict(paper.tables)
+    for entry in external:
+        name, _, tid = str(entry["table"]).partition("/")
+        if name != paper.name:
+            continue
+        if tid not in tables:
+            raise ValueError(
+                f"external: {entry['label']!r} names table {entry['table']}, "
+                f"which {paper.name} does not have ({', '.join(tables)})"
+            )
+        row = RowSpec(
+            str(entry["label"]),
+            "external",
+            "method",
+            (("folder", str(entry["folder"])),),
+            str(entry["label"]),
+        )
+        tables[tid] = dataclasses.replace(tables[tid], rows=(*tables[tid].rows, row))
+    return dataclasses.replace(paper, tables=tables)
+
+
 def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") -> Plan:
     """The whole run (see the module docstring) of `config` over the papers in `papers_dir`."""
     b = _Builder(config)
@@ -261,13 +321,19 @@ def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") 
         if wanted and name not in wanted:
             continue
         overrides = wanted.get(name) or {}
-        paper = load_paper(path, overrides)
+        paper = add_external_rows(load_paper(path, overrides), config.get("external") or [])
         papers[name] = paper
         display = display_map(path)
         only = overrides.get("methods")
         for tid, spec in paper.tables.items():
             tables[(name, tid)] = _table(b, spec, display, only)
+    # every task network is scored on its clean and occluded test images (its sanity figure)
     for role, r in b.roles.items():
         if b.get_task(r.task).has_network:
-            b.test_maskset(role, b.get_task(r.task).default_maskset)
+            maskset = b.get_task(r.task).default_maskset
+            b.test_maskset(role, maskset)
+            for seed in b.seeds:
+                group = b.groups.setdefault((role, maskset, seed), {})
+                for source in ("clean", "occluded"):
+                    group.setdefault(source, Output(role, maskset, seed, source, source))
     return Plan(b.run, b.seeds, b.roles, b.masksets, b.runs, b.groups, papers, tables, b.resample)

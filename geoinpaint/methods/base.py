@@ -58,6 +58,27 @@ class Method(ABC):
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """`(N, 3, H, W)` occluded images and `(N, 1, H, W)` masks -> `(N, 3, H, W)` in [0, 1]."""
 
+    by_id: bool = False
+    """True for a method that reads per-image files (another tool's outputs): the evaluation
+    calls `inpaint_by_id(ids, images, masks)` with the test images' ids instead of `inpaint`."""
+
+    def inpaint_by_id(
+        self, ids: list[str], images: torch.Tensor, masks: torch.Tensor
+    ) -> torch.Tensor:
+        return self.inpaint(images, masks)
+
+    wants_ground_truth: bool = False
+    """True for a setting that reads the ground truth at test time (a leak some authors' code
+    has, e.g. IGLL's ground-truth edges): the evaluation then passes it to
+    `inpaint_with_truth` and records that the row saw it; folders without ground truth refuse
+    such a method."""
+
+    def inpaint_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        """`inpaint` for a method that `wants_ground_truth`."""
+        return self.inpaint(images, masks)
+
     def provenance(self) -> dict[str, str]:
         """What a results row records about how this method was built (files, fallbacks)."""
         return {}
@@ -145,6 +166,19 @@ class TrainableMethod(Method):
         self.nets.eval()
         return self.predict(images, masks).float().clamp(0, 1)
 
+    @torch.no_grad()
+    def inpaint_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        self.nets.eval()
+        return self.predict_with_truth(images, masks, truth).float().clamp(0, 1)
+
+    def predict_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        """`predict` for a setting that reads the ground truth (see `wants_ground_truth`)."""
+        return self.predict(images, masks)
+
     def variant(self) -> dict[str, Any]:
         """Architecture options that differ from the paper's, i.e. from the registered name's
         preset over the class defaults (empty at paper settings)."""
@@ -155,6 +189,8 @@ class TrainableMethod(Method):
 
     def notes(self) -> list[str]:
         out = []
+        if self.wants_ground_truth:
+            out.append("reads the ground truth at test time (the authors' code's leak)")
         if self.variant():
             changed = ", ".join(f"{k}={v}" for k, v in self.variant().items())
             out.append(f"CPU variant ({changed}), not the paper's architecture")

@@ -148,9 +148,16 @@ def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + epoch))
 
 
+def steps(n_samples: int, batch_size: int) -> int:
+    """Batches per epoch: a last batch of a single sample is dropped when batches are larger
+    (batch normalisation cannot normalise one value per channel)."""
+    full, rest = divmod(n_samples, batch_size)
+    return full + int(rest > 1 or (rest == 1 and batch_size == 1))
+
+
 def _batches(order: torch.Tensor, batch_size: int, start: int) -> Iterator[torch.Tensor]:
-    for i in range(start * batch_size, len(order), batch_size):
-        yield order[i : i + batch_size]
+    for step in range(start, steps(len(order), batch_size)):
+        yield order[step * batch_size : (step + 1) * batch_size]
 
 
 def _check_finite(losses: dict[str, torch.Tensor], epoch: int, step: int, state: Path) -> None:
@@ -215,7 +222,7 @@ class Engine:
         if n_samples < 1:
             raise ValueError("no training samples")
         p = self._resume(routine)
-        steps_per_epoch = -(-n_samples // cfg.batch_size)
+        steps_per_epoch = steps(n_samples, cfg.batch_size)
         while p["epoch"] < cfg.epochs:
             epoch = p["epoch"]
             order = epoch_order(cfg.seed, epoch, n_samples)

@@ -16,7 +16,7 @@ rule prepare:
                 f"--test-per-class {PLAN.roles[wildcards.role].test_per_class}",
                 f"--train-fraction {PLAN.roles[wildcards.role].train_fraction}",
                 f"--limit {PLAN.roles[wildcards.role].limit}",
-                f"--seed {config['seed']}",
+                f"--seed {PLAN.roles[wildcards.role].seed}",
             ]
         ),
     log:
@@ -30,11 +30,21 @@ rule prepare:
 def maskset_args(wildcards):
     m = PLAN.masksets[(wildcards.role, wildcards.maskset)]
     options = " ".join(f"--{k.replace('_', '-')} {q(v)}" for k, v in m.options)
+    if m.kind == "dataset":  # the role's own test masks
+        options = f"--source {PLAN.scenes(wildcards.role)}/test"
     return f"--kind {m.kind} {options} --n {m.n} --size {m.size} --seed {m.seed}"
+
+
+def maskset_inputs(wildcards):
+    """A dataset's own masks come from its test split."""
+    m = PLAN.masksets[(wildcards.role, wildcards.maskset)]
+    return [PLAN.scenes(wildcards.role)] if m.kind == "dataset" else []
 
 
 rule masks:
     localrule: True
+    input:
+        maskset_inputs,
     output:
         directory(f"data/{RUN}/{{role}}/masks/{{maskset}}"),
     params:

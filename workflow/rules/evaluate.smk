@@ -6,14 +6,23 @@
 def inpaint_inputs(wildcards):
     role, maskset, seed = group_of(wildcards)
     models = [PLAN.checkpoint(o.run) for o in PLAN.trained_outputs((role, maskset, seed))]
-    return {"testset": PLAN.testset(role, maskset, seed), "models": models}
+    folders = [
+        dict(o.options)["folder"]
+        for o in PLAN.method_outputs((role, maskset, seed))
+        if "folder" in dict(o.options)
+    ]
+    return {"testset": PLAN.testset(role, maskset, seed), "models": models, "folders": folders}
 
 
 def inpaint_args(wildcards, output):
     jobs = []
     for o in PLAN.method_outputs(group_of(wildcards)):
         ckpt = PLAN.checkpoint(o.run) if o.run is not None else "-"
-        jobs.append(f"--method {o.method} --out {output[0]}/{o.key} --checkpoint {ckpt}")
+        options = q(json.dumps(dict(o.options)))
+        jobs.append(
+            f"--method {o.method} --out {output[0]}/{o.key} --checkpoint {ckpt}"
+            f" --options {options}"
+        )
     return " ".join(jobs)
 
 

@@ -6,11 +6,13 @@ from geoinpaint.experiments.layout import metrics_inputs, table_caption, table_i
 TABLE_FILES = table_ids(PLAN)
 METRICS_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "metrics"]
 RUNTIME_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "runtime"]
+COST_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "cost"]
 
 
 wildcard_constraints:
     table=alternatives(METRICS_TABLES),
     timing=alternatives(RUNTIME_TABLES),
+    cost=alternatives(COST_TABLES),
 
 
 rule table:
@@ -76,3 +78,37 @@ rule runtime:
         "geoinpaint runtime --method {params.method} --checkpoint {input} --sizes {params.sizes}"
         " --repeats {params.repeats} {params.paper} --device {params.device}"
         " --threads {threads} --out {output} > {log} 2>&1"
+
+
+def cost_args(wildcards):
+    table = PLAN.tables[(wildcards.paper, wildcards.cost)]
+    spec = table.spec
+    rows = " ".join(f"--method {r.method} --label {q(r.label)}" for r in table.rows)
+    return f"{rows} --size {spec.size} --paper {q(json.dumps(spec.paper_values))} --title {q(f'Table {spec.id}: {spec.title}')}"
+
+
+rule cost:
+    output:
+        report(
+            f"results/{RUN}/{{paper}}/table_{{cost}}.csv",
+            caption="../report/caption.rst",
+            category="Tables",
+        ),
+        f"results/{RUN}/{{paper}}/table_{{cost}}.md",
+        f"results/{RUN}/{{paper}}/table_{{cost}}.tex",
+    params:
+        args=cost_args,
+        hash=CONFIG_HASH,
+        caption=lambda wildcards: (
+            f"**Table {wildcards.cost}** of *{PLAN.papers[wildcards.paper].title}*: parameters "
+            "and computation of every method at its paper settings (whatever this run's scale), "
+            "ours beside the paper's figures."
+        ),
+    threads: THREADS
+    log:
+        f"{LOGS}/cost_{{paper}}_{{cost}}.log",
+    benchmark:
+        f"{BENCH}/cost_{{paper}}_{{cost}}.tsv"
+    shell:
+        "geoinpaint describe {params.args} --config-hash {params.hash} --device cpu"
+        " --threads {threads} --out {output[0]} > {log} 2>&1"
