@@ -146,3 +146,13 @@ def test_an_image_size_the_generator_cannot_take_is_an_error_before_any_job(torc
     small["datasets"]["rsscn7"]["size"] = 48
     with pytest.raises(ValueError, match="on 48x48 images: .*multiple of"):
         plan(small, PAPERS)
+
+
+def test_a_warm_start_adds_one_warm_up_run_that_every_variant_starts_from(torch_home):
+    p = plan(config(warm_start={"task-driven": {"method": "proposed_b", "epochs": 6}}), PAPERS)
+    warm = [r for r in p.runs.values() if r.key.startswith("warmup-")]
+    assert {r.role for r in warm} == {"rsscn7", "cvusa", "loveda"} and len(warm) == 3
+    assert all(r.method == "proposed_b" and r.overrides["epochs"] == 6 for r in warm)
+    proposed = [r for r in p.runs.values() if r.method.startswith("proposed") and r not in warm]
+    assert proposed and all(r.init_from == "warmup-proposed_b_epochs-6" for r in proposed)
+    assert not any(r.init_from for r in p.runs.values() if r.method == "csa")

@@ -79,6 +79,7 @@ class TrainingRun:
     key: str
     method: str
     options: tuple[tuple[str, Any], ...]
+    init_from: str = ""  # key of the warm-up run (same role, seed, masks) it starts from
 
     @property
     def overrides(self) -> dict[str, Any]:

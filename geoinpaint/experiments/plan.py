@@ -175,6 +175,27 @@ class _Builder:
         )
         return name
 
+    def warm_up(
+        self, method: str, spec: TableSpec, role: str, seed: int, masks: str
+    ) -> TrainingRun | None:
+        """The warm-up run a method's runs start from (config `warm_start:`, by family or
+        name), added to the plan once per role, seed and training masks; None without one."""
+        from geoinpaint.experiments.options import family_of
+        from geoinpaint.methods.registry import traits
+
+        table = self.config.get("warm_start") or {}
+        entry = table.get(method) or table.get(family_of(traits(method)["cls"]))
+        if not entry:
+            return None
+        warm_method = entry["method"]
+        extra = {"epochs": entry["epochs"], **(entry.get("options") or {})}
+        options, _ = method_options(warm_method, self.config, spec, {}, self.roles[role].size)
+        options.update(extra)
+        self._check(warm_method, options, role, spec)
+        key = run_key(f"warmup-{warm_method}", extra)
+        run = TrainingRun(role, seed, masks, key, warm_method, tuple(sorted(options.items())))
+        return self.runs.setdefault((role, seed, masks, key), run)
+
     def _check(self, method: str, options: dict[str, Any], role: str, spec: TableSpec) -> None:
         where = f"table {spec.paper} {spec.id}, dataset {role}"
         _check_run(method, options, self.roles[role].size, where)
@@ -196,6 +217,7 @@ class _Builder:
         self._check(method, options, role, spec)
         train_kind = spec.train_maskset or self.get_task(self.roles[role].task).default_maskset
         self.train_maskset(role, train_kind, seed)
+        warm = self.warm_up(trained_as(method), spec, role, seed, f"train_{train_kind}")
         run = TrainingRun(
             role,
             seed,
@@ -203,6 +225,7 @@ class _Builder:
             run_key(trained_as(method), effective),
             trained_as(method),
             tuple(sorted(options.items())),
+            warm.key if warm else "",
         )
         run = self.runs.setdefault((role, seed, run.train_maskset, run.key), run)
         if run.overrides != options:

@@ -58,6 +58,21 @@ def load_train_set(
     return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
 
 
+def warm_start(model: TrainableMethod, checkpoint: Path) -> None:
+    """Load another trained run's networks into `model` (same architecture, strict)."""
+    from geoinpaint.metrics.weights import sha256_of
+    from geoinpaint.training.state import load_checkpoint
+
+    state = load_checkpoint(checkpoint)
+    try:
+        for key, net in model.nets.items():
+            net.load_state_dict(state["networks"][key])
+    except (KeyError, RuntimeError) as err:
+        raise ValueError(f"{checkpoint} does not fit {model.name}'s networks: {err}") from err
+    model.warm_started = True
+    model.record("warm_start", f"{checkpoint.name} (sha256 {sha256_of(checkpoint)[:12]})")
+
+
 def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
     """Write a trained method's checkpoint atomically (loads with `weights_only=True`)."""
     atomic_save({**method.state_dict(), **(meta or {})}, Path(path))
@@ -79,6 +94,7 @@ def train_method(
     threads: int | None = None,
     train_images: int = 0,
     save_every_s: float = 600.0,
+    init_from: Path | None = None,
 ) -> TrainableMethod:
     """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
 
@@ -93,6 +109,8 @@ def train_method(
         state: resumable training state, outside any workflow output.
         train_images: train on this many images of the split, evenly spaced (0 = all).
         save_every_s: also save the state within an epoch after this many seconds.
+        init_from: a checkpoint whose networks the model starts from (a warm-up run of the
+            same architecture, config `warm_start`); recorded in the provenance.
     """
     if not needs_training(method):
         raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
@@ -106,6 +124,8 @@ def train_method(
             "(paper Sec. L); use maskmix or none for segmentation and cross-view"
         )
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
+    if init_from is not None:
+        warm_start(model, Path(init_from))
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
     collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix)
     size = data.images.shape[1]

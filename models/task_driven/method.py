@@ -62,6 +62,9 @@ class TaskDriven(TrainableMethod):
         """The generator's initialisation for training (paper: ImageNet layer1-3 of ResNet-34;
         `init: normal` is the authors' code); recorded in the provenance."""
         o, generator = self.options, self.nets["generator"]
+        if getattr(self, "warm_started", False):
+            self.record("init", "from the warm-up run (config warm_start)")
+            return
         if o.init == "normal":
             init_normal(generator)
             self.record("init", "every conv N(0, 0.02) (authors' code)")

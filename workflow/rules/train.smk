@@ -15,6 +15,9 @@ def training_inputs(wildcards):
         "scenes": PLAN.scenes(run.role),
         "masks": PLAN.maskset_dir(run.role, f"{run.train_maskset}_seed{run.seed}"),
     }
+    if run.init_from:
+        warm = PLAN.runs[(run.role, run.seed, run.train_maskset, run.init_from)]
+        inputs["warm_start"] = PLAN.checkpoint(warm)
     if run.role in PLAN.roles_with_network():
         inputs["task_net"] = PLAN.task_net(run.role, run.seed)
     return inputs
@@ -38,6 +41,9 @@ rule train_inpainting:
         task_net=lambda wildcards, input: (
             f"--task-net {input.task_net}" if "task_net" in input.keys() else ""
         ),
+        warm_start=lambda wildcards, input: (
+            f"--init-from {input.warm_start}" if "warm_start" in input.keys() else ""
+        ),
         # Resumable state lives outside the declared outputs, so a killed job resumes; sample
         # grids (one per epoch) are for a person watching, not an output.
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
@@ -57,7 +63,7 @@ rule train_inpainting:
         f"{BENCH}/train_{{role}}_seed{{seed}}_{{trainmask}}_{{key}}.tsv"
     shell:
         "geoinpaint train --method {params.method} --task {params.task}"
-        " --train {input.scenes}/train --masks {input.masks} {params.task_net}"
+        " --train {input.scenes}/train --masks {input.masks} {params.task_net} {params.warm_start}"
         " --options {params.options} --out {output.model} --state {params.state}"
         " --log-csv {output.history} --samples {params.samples}"
         " --train-images {params.images} --seed {wildcards.seed} --device {params.device}"
