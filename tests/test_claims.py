@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from geoinpaint.cli import main
 from geoinpaint.experiments.entities import Output, Plan, Role, TablePlan, TableRow
 from geoinpaint.experiments.layout import table_layout
 from geoinpaint.experiments.papers import PaperSpec, TableSpec, claim_specs
@@ -110,7 +111,11 @@ def test_claims_report_gives_each_claim_its_verdict_or_the_reason_it_is_untested
     assert tested.loc["occlusion", "test"].startswith("exact McNemar")
     md = to_markdown(df.reset_index(), "t", SEEDS, 999)
     assert "| occlusion: Occluded Testing < Clean Testing | I | Accuracy |" in md
-    assert "- same: Same and Good are one trained model" in md and '"occlusion hurts"' in md
+    assert (
+        "- Same and Good are one trained model in this run" in md
+        and ": same." in md
+        and '"occlusion hurts"' in md
+    )
     forest_plot(df.reset_index(), tmp_path / "forest.png", "claims")
     assert (tmp_path / "forest.png").stat().st_size > 1000
 
@@ -146,3 +151,13 @@ def test_table_over_seeds_gives_mean_t_interval_and_bold_only_where_a_test_separ
     assert not df.loc[["Bad", "Clean Testing", "Occluded Testing"], "leads"].fillna("").any()
     md = seeds_markdown(df.reset_index(), layout, 499)
     assert " ± " in md and "**" in md and "Not bold: FID" in md
+
+
+def test_table_seeds_verb_writes_csv_markdown_and_latex(plan, tmp_path):
+    out = tmp_path / "results" / "table_I_seeds.csv"
+    layout = json.dumps(table_layout(plan, "p", "I"))
+    args = ["--layout", layout, "--out", str(out), "--config-hash", "x", "--n-boot", "199"]
+    assert main(["table-seeds", *args]) == 0
+    assert pd.read_csv(out)["Accuracy n"].eq(3).all()
+    assert r"$\pm$" in out.with_suffix(".tex").read_text()
+    assert "± " in out.with_suffix(".md").read_text()

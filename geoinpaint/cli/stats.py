@@ -53,7 +53,8 @@ def cmd_claims(a: argparse.Namespace) -> None:
     seeds = ",".join(map(str, p.seeds))
     df = df.assign(**provenance(a.config_hash, seeds))
     write_text(a.out, df.to_csv(index=False))
-    md = to_markdown(df, p.run, p.seeds, a.n_boot)
+    titles = {name: paper.title for name, paper in p.papers.items()}
+    md = to_markdown(df, p.run, p.seeds, a.n_boot, titles)
     write_text(a.out.with_suffix(".md"), md)
     title = f"The papers' claims on run {p.run} (seeds {seeds})"
     forest_plot(df, a.figure, title)

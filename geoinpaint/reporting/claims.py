@@ -225,9 +225,15 @@ def _effect(rec: pd.Series) -> str:
     return text + (f" (margin ±{rec['margin']:g})" if rec["direction"] == "equivalent" else "")
 
 
-def to_markdown(df: pd.DataFrame, run: str, seeds: list[int], n_boot: int = N_BOOT) -> str:
-    """The claims table of every paper, the reasons of the untested ones and the papers'
-    words."""
+def to_markdown(
+    df: pd.DataFrame,
+    run: str,
+    seeds: list[int],
+    n_boot: int = N_BOOT,
+    titles: dict[str, str] | None = None,
+) -> str:
+    """The claims table of every paper (`titles`: paper name -> title), the reasons of the
+    untested ones and the papers' words."""
     counts = df["verdict"].value_counts()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
     lines = [
@@ -241,7 +247,8 @@ def to_markdown(df: pd.DataFrame, run: str, seeds: list[int], n_boot: int = N_BO
         f"each paper, alpha = {ALPHA}. docs/statistics.md gives every choice.",
     ]
     for paper, group in df.groupby("paper", sort=False):
-        lines += ["", f"## {paper}", "", "| Claim | Table | Column | Effect [95 % CI] | p (Holm) "]
+        title = (titles or {}).get(str(paper), str(paper))
+        lines += ["", f"## {title}", "", "| Claim | Table | Column | Effect [95 % CI] | p (Holm) "]
         lines[-1] += "| Verdict |"
         lines += ["|---|---|---|---|---|---|"]
         for _, rec in group.iterrows():
@@ -254,8 +261,9 @@ def to_markdown(df: pd.DataFrame, run: str, seeds: list[int], n_boot: int = N_BO
             )
         untested = group[group["verdict"] == "not tested"]
         if len(untested):
-            lines += ["", "Not tested:", ""]
-            lines += [f"- {r['id']}: {r['reason']}." for _, r in untested.iterrows()]
+            lines += ["", "Not tested, and why:", ""]
+            for reason, ids in untested.groupby("reason", sort=False)["id"]:
+                lines.append(f"- {reason}: {', '.join(ids)}.")
         lines += ["", "In the paper's words:", ""]
         quoted: dict[tuple[str, str], list[str]] = {}
         for _, r in group[group["words"] != ""].iterrows():
