@@ -97,6 +97,15 @@ def test_paper_generator_uses_resnet34_layers_and_runs_forward_backward():
     assert net.coarse.stem[0].weight.grad is not None
 
 
+@pytest.mark.parametrize(
+    ("encoder", "skips", "count"),
+    [("resnet34", 6, 157_387_654), ("resnet34", 4, 72_424_326), ("resnet-small", 6, 1_361_398)],
+)
+def test_generator_parameter_counts_are_pinned(encoder, skips, count):
+    """Both encoder-decoders, InstanceNorm without affine parameters (docs/fidelity.md)."""
+    assert n_params(CoarseToFine(encoder, skips)) == count
+
+
 def test_imagenet_weights_go_into_layers_one_to_three_only():
     net = CoarseToFine("resnet34")
     ref = resnet34(weights=None).state_dict()
@@ -157,6 +166,32 @@ def test_config_rejects_a_typo_naming_it_and_accepts_nested_maskmix():
     plain = dataclasses.asdict(cfg)
     plain["augmix"]["ops"] = list(plain["augmix"]["ops"])
     assert make_options(TaskDrivenOptions, plain) == cfg
+
+
+def test_options_name_a_wrong_choice_and_the_consistency_term_needs_augmix():
+    with pytest.raises(ValueError, match="adv_input.*authors-code"):
+        make_options(TaskDrivenOptions, {"adv_input": "code"})
+    with pytest.raises(ValueError, match="needs augment: augmix"):
+        make_options(TaskDrivenOptions, {"jsd_weight": 12.0, "augment": "maskmix"})
+    assert make_options(TaskDrivenOptions, {"jsd_weight": 12.0, "augment": "augmix"}).jsd_weight
+
+
+def test_augmix_consistency_term_is_the_jsd_of_the_task_networks_three_predictions(
+    monkeypatch, torch_home
+):
+    from test_authors_code import batch, routine_for
+
+    routine, _ = routine_for("proposed-augmix", monkeypatch, skips=4, jsd_weight=12.0)
+    assert "Jensen-Shannon" in routine.method.provenance()["consistency"]
+    out = routine.train_step(batch(views=True))
+    assert out["jsd"] > 0
+    expected = out["l1"] + out["gan"] + 5.0 * out["task"] + 12.0 * out["jsd"]
+    assert out["total"].item() == pytest.approx(expected.item(), rel=1e-5)
+    same = batch()
+    same.views = torch.stack([same.images, same.images])  # three identical views agree
+    assert routine.train_step(same)["jsd"].item() == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="two AugMix views"):
+        routine.train_step(batch())
 
 
 def test_variants_differ_only_in_task_loss_and_augmentation():

@@ -188,9 +188,11 @@ def _expand(row: dict[str, Any], grids: dict[str, list], where: str) -> list[dic
     ]
 
 
-def row_specs(raw: list[dict[str, Any]], grids: dict[str, list], where: str) -> tuple[RowSpec, ...]:
-    """Rows of one table with every `expand` unrolled (labels still templates)."""
+def row_specs(raw: list[Any], grids: dict[str, list], where: str) -> tuple[RowSpec, ...]:
+    """Rows of one table with every `expand` unrolled (labels still templates). An item that is
+    itself a list of rows (a YAML alias of a shared row list) is inlined where it stands."""
     out = []
+    raw = [row for item in raw for row in (item if isinstance(item, list) else [item])]
     for i, row in enumerate(raw):
         here = f"{where} row {i + 1}"
         source = row.get("source", "method")

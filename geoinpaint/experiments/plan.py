@@ -9,7 +9,6 @@ nothing else in the workflow names a method, a table or a dataset.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,25 @@ from geoinpaint.experiments.entities import (
     MaskSet,
     Output,
     Plan,
-    Role,
     TablePlan,
     TableRow,
     TrainingRun,
 )
 from geoinpaint.experiments.options import method_options, run_key
 from geoinpaint.experiments.papers import (
-    LabelFormatter,
-    PaperSpec,
     RowSpec,
     TableSpec,
     display_map,
     load_paper,
     paper_files,
+)
+from geoinpaint.experiments.rows import (
+    add_external_rows,
+    check_run,
+    cost_table,
+    roles_of,
+    row_label,
+    table_roles,
 )
 from geoinpaint.runtime import derive_seed
 
@@ -46,64 +50,9 @@ DEFAULT_MASKS: dict[str, dict[str, Any]] = {
 """Mask sets every config has (config `masks:` overrides or adds)."""
 
 
-def _roles(config: dict[str, Any]) -> dict[str, Role]:
-    seed = int(config.get("seed", 0))
-    tasks_of = {t["dataset"]: name for name, t in config.get("tasks", {}).items()}
-    roles = {}
-    for name, d in config.get("datasets", {}).items():
-        from geoinpaint.data.datasets import get_dataset
-
-        dataset = get_dataset(d.get("source", "synthetic"))
-        task = tasks_of.get(name, "inpainting")
-        if task not in dataset.tasks:
-            raise ValueError(
-                f"datasets.{name}: {dataset.name} provides {', '.join(dataset.tasks)} data, "
-                f"but {name} serves the {task} task"
-            )
-        roles[name] = Role(
-            name=name,
-            source=dataset.name,
-            task=task,
-            size=int(d.get("size", 64)),
-            root=str(d.get("root", "")),
-            train_per_class=int(d.get("train_per_class", 60)),
-            test_per_class=int(d.get("test_per_class", 30)),
-            train_fraction=float(d.get("train_fraction", 0.5)),
-            limit=int(d.get("limit", 0)),
-            real=dataset.real,
-            # each procedural stand-in is a draw of its own, so two roles never share scenes
-            seed=seed if dataset.real else derive_seed(seed, "data", name),
-        )
-    for task, t in config.get("tasks", {}).items():
-        if t["dataset"] not in roles:
-            raise ValueError(
-                f"tasks.{task}.dataset is {t['dataset']!r}, which `datasets:` does not define "
-                f"(defined: {', '.join(sorted(roles)) or 'none'})"
-            )
-    return roles
-
-
 def _mask_options(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     keys = ("min_fraction", "max_fraction", "fraction", "source")
     return tuple((k, spec[k]) for k in keys if spec.get(k) not in (None, ""))
-
-
-def _table_role(spec: TableSpec, roles: dict[str, Role], config: dict[str, Any]) -> list[str]:
-    if spec.datasets:
-        missing = [d for d in spec.datasets if d not in roles]
-        if missing:
-            raise ValueError(
-                f"table {spec.paper} {spec.id} uses dataset role(s) {missing}; the config's "
-                f"`datasets:` defines {sorted(roles)}"
-            )
-        return list(spec.datasets)
-    task = config.get("tasks", {}).get(spec.task)
-    if task is None:
-        raise ValueError(
-            f"table {spec.paper} {spec.id} is on the {spec.task} task, which the config's "
-            "`tasks:` does not define"
-        )
-    return [task["dataset"]]
 
 
 class _Builder:
@@ -117,7 +66,7 @@ class _Builder:
         self.seed = int(config.get("seed", 0))
         self.seeds = [int(s) for s in config.get("seeds", [self.seed])]
         self.resample = bool(config.get("resample_test", False))
-        self.roles = _roles(config)
+        self.roles = roles_of(config)
         self.masks = {**DEFAULT_MASKS, **config.get("masks", {})}
         self.get_task = get_task
         self.masksets: dict[tuple[str, str], MaskSet] = {}
@@ -198,7 +147,7 @@ class _Builder:
 
     def _check(self, method: str, options: dict[str, Any], role: str, spec: TableSpec) -> None:
         where = f"table {spec.paper} {spec.id}, dataset {role}"
-        _check_run(method, options, self.roles[role].size, where)
+        check_run(method, options, self.roles[role].size, where)
 
     def output(self, row: RowSpec, spec: TableSpec, role: str, maskset: str, seed: int) -> Output:
         group = self.groups.setdefault((role, maskset, seed), {})
@@ -234,50 +183,12 @@ class _Builder:
         return group.setdefault(out.key, out)
 
 
-def _check_run(method: str, options: dict[str, Any], size: int, where: str) -> None:
-    from geoinpaint.methods.options import make_options
-    from geoinpaint.methods.registry import traits
-
-    t = traits(method)
-    try:
-        built = make_options(t["cls"].Options, {**options, **t["preset"]})
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{where}: {err}") from err
-    problem = t["cls"].size_problem(built, size)
-    if problem:
-        raise ValueError(f"{where}: {method} on {size}x{size} images: {problem}")
-
-
-def _label(row: RowSpec, method_label: str, display: dict[str, str], size: int) -> str:
-    template = row.label_template if row.label_template != row.method else method_label
-    try:
-        return LabelFormatter(display, size).format(template, **row.overrides)
-    except (KeyError, IndexError, ValueError) as err:
-        raise ValueError(f"row label {template!r}: {err} (options {row.overrides})") from err
-
-
-def _cost_table(spec: TableSpec, only: list[str] | None) -> TablePlan:
-    """A row per registered trained method (`rows: all`), or the rows named; no data."""
-    from geoinpaint.methods.registry import method_names, traits
-
-    names = [r.method for r in spec.rows if r.method] or [
-        n for n in method_names() if traits(n)["trained"]
-    ]
-    plan = TablePlan(spec, [], [])
-    for name in names:
-        if only is not None and name not in only:
-            plan.excluded.append(name)
-        else:
-            plan.rows.append(TableRow(traits(name)["label"], name, "method"))
-    return plan
-
-
 def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str] | None):
     from geoinpaint.methods.registry import method_names, traits
 
     if spec.kind == "cost":
-        return _cost_table(spec, only)
-    roles = _table_role(spec, b.roles, b.config)
+        return cost_table(spec, only)
+    roles = table_roles(spec, b.roles, b.config)
     masksets = list(spec.masksets) or [b.get_task(b.roles[roles[0]].task).default_maskset]
     blocks = [(r, m) for r in roles for m in masksets]
     known = set(method_names())
@@ -290,7 +201,7 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
             continue
         size = b.roles[roles[0]].size
         if row.method is not None and row.method not in known:
-            label = _label(row, row.method, display, size)
+            label = row_label(row, row.method, display, size)
             plan.rows.append(
                 TableRow(
                     label,
@@ -301,7 +212,7 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
             )
             continue
         method_label = traits(row.method)["label"] if row.method else row.label_template
-        entry = TableRow(_label(row, method_label, display, size), row.method or "", row.source)
+        entry = TableRow(row_label(row, method_label, display, size), row.method or "", row.source)
         for role, maskset in blocks:
             b.test_maskset(role, maskset)
             entry.outputs[(role, maskset)] = {
@@ -309,30 +220,6 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
             }
         plan.rows.append(entry)
     return plan
-
-
-def add_external_rows(paper: PaperSpec, external: list[dict[str, Any]]) -> PaperSpec:
-    """Append the config's `external:` rows (another tool's outputs) to the tables they name
-    (`table: <paper>/<id>`)."""
-    tables = dict(paper.tables)
-    for entry in external:
-        name, _, tid = str(entry["table"]).partition("/")
-        if name != paper.name:
-            continue
-        if tid not in tables:
-            raise ValueError(
-                f"external: {entry['label']!r} names table {entry['table']}, "
-                f"which {paper.name} does not have ({', '.join(tables)})"
-            )
-        row = RowSpec(
-            str(entry["label"]),
-            "external",
-            "method",
-            (("folder", str(entry["folder"])),),
-            str(entry["label"]),
-        )
-        tables[tid] = dataclasses.replace(tables[tid], rows=(*tables[tid].rows, row))
-    return dataclasses.replace(paper, tables=tables)
 
 
 def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") -> Plan:

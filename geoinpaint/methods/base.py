@@ -37,6 +37,19 @@ T = TypeVar("T")
 CHECKPOINT_FORMAT = "geoinpaint-method-1"
 
 
+def scale_schedule(options: T, paper: T, given: dict[str, Any] | None, keys: tuple[str, ...]) -> T:
+    """`options` with each epoch-counted option of `keys` that `given` leaves unset scaled by
+    `epochs / paper.epochs` (rounded; see `TrainableMethod.EPOCH_OPTIONS`)."""
+    import dataclasses
+
+    given = given or {}
+    if "epochs" not in given or not keys:
+        return options
+    ratio = options.epochs / paper.epochs
+    scaled = {k: round(getattr(paper, k) * ratio) for k in keys if k not in given}
+    return dataclasses.replace(options, **scaled)
+
+
 class Method(ABC):
     """An inpainting method: `inpaint` a batch.
 
@@ -124,6 +137,10 @@ class TrainableMethod(Method):
     Options: ClassVar[type] = TrainOptions
     ARCHITECTURE: ClassVar[tuple[str, ...]] = ()
     PAPER_LABEL: ClassVar[str] = ""
+    EPOCH_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    """Options counted in epochs (a pretraining stage, a learning-rate step): when a run sets
+    `epochs` but not these, they are scaled with it (the paper's schedule, compressed), so a
+    short CPU run keeps the paper's stages in proportion."""
     SIZE_OPTION: ClassVar[str | None] = None
     """The option a network is built for an image side with (e.g. MAT's `size`): the plan sets
     it to each dataset's image size unless a row sets it."""
@@ -133,7 +150,9 @@ class TrainableMethod(Method):
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):
         super().__init__(name, options, device)
-        self.options = make_options(self.Options, options)
+        self.options = scale_schedule(
+            make_options(self.Options, options), self.Options(), options, self.EPOCH_OPTIONS
+        )
         self._provenance: dict[str, str] = {}
         self._notes: list[str] = []
         self.nets = nn.ModuleDict(self.build()).to(self.device)

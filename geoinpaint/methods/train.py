@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from geoinpaint.io import DatasetError
+from geoinpaint.masks.augmix import COLOUR_OPS, moves_content
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
@@ -118,16 +119,18 @@ def train_method(
     dev = resolve_device(device)
     model: TrainableMethod = build_method(method, options=options, device=dev)
     o = model.options
-    if o.augment == "augmix" and task != "classification":
+    if o.augment == "augmix" and task != "classification" and moves_content(o.augmix):
         raise ValueError(
-            "AugMix moves image content, so it applies only to scene classification "
-            "(paper Sec. L); use maskmix or none for segmentation and cross-view"
+            f"AugMix's {', '.join(moves_content(o.augmix))} move image content away from the "
+            f"{task} targets (paper Sec. IV-L): use colour operations only "
+            f"(augmix.ops: {list(COLOUR_OPS)}), maskmix or none"
         )
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
     if init_from is not None:
         warm_start(model, Path(init_from))
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
-    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix)
+    jsd = bool(getattr(o, "jsd_weight", 0.0))  # AugMix's consistency term needs two views
+    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix, jsd)
     size = data.images.shape[1]
     ctx = TrainContext(
         task, size, len(data), dev, seed, Path(task_net) if task_net else None, collate.preview()

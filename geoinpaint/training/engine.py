@@ -8,7 +8,9 @@ that turns sample indices into the routine's batch (augmentations included, see
 
 - the sample order: epoch `e` visits a permutation drawn from `(seed, e)` alone, and routines
   draw their per-sample randomness from `(seed, epoch, sample)` (`sample_rng`), so a resumed run
-  continues exactly where it stopped, even mid-epoch;
+  continues exactly where it stopped, even mid-epoch; the global torch generators (dropout,
+  noise inputs) are reseeded from `(seed, epoch, step)` before every iteration for the same
+  reason;
 - mixed precision on CUDA (`Amp`: bfloat16 autocast where supported, else float16 with a
   gradient scaler), full precision on the CPU;
 - a progress bar with the running losses and images/s, one CSV row per epoch, a sample grid PNG
@@ -143,6 +145,12 @@ class TrainRun:
     save_every_s: float = 600.0
 
 
+def step_seed(seed: int, epoch: int, step: int) -> None:
+    """Seed the global torch generators from `(seed, epoch, step)` before each iteration, so
+    whatever a network draws from them (dropout, noise inputs) is the same in a resumed run."""
+    torch.manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
+
+
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
     """The permutation of `n` samples visited in `epoch` (a function of seed and epoch only)."""
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + epoch))
@@ -235,6 +243,7 @@ class Engine:
             )
             t0, last_save = time.perf_counter() - p["seconds"], time.perf_counter()
             for idx in bar:
+                step_seed(cfg.seed, epoch, p["step"])
                 losses = routine.train_step(collate(idx, epoch))
                 _check_finite(losses, epoch + 1, p["step"], cfg.state_path)
                 for k, v in losses.items():

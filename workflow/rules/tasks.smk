@@ -2,10 +2,6 @@
 # dataset role and seed, trained on the role's clean training split with `tasks.<task>`.
 
 
-def task_option(key):
-    return lambda wildcards: config["tasks"][PLAN.task_of(wildcards.role)][key]
-
-
 rule train_task:
     input:
         f"data/{RUN}/{{role}}/scenes",
@@ -16,10 +12,11 @@ rule train_task:
         # Resumable state lives outside the declared outputs, so a killed job resumes.
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/task_net.pt",
         task=lambda wildcards: PLAN.task_of(wildcards.role),
-        arch=task_option("arch"),
-        epochs=task_option("epochs"),
-        batch=task_option("batch_size"),
-        lr=task_option("lr"),
+        options=lambda wildcards: " ".join(
+            f"--{key.replace('_', '-')} {jobs.q(value)}"
+            for key, value in config["tasks"][PLAN.task_of(wildcards.role)].items()
+            if key in ("arch", "epochs", "batch_size", "lr")
+        ),
         device=config["device"],
     threads: THREADS
     resources:
@@ -34,6 +31,5 @@ rule train_task:
         f"{BENCH}/train_task_{{role}}_seed{{seed}}.tsv"
     shell:
         "geoinpaint train-task --task {params.task} --train {input}/train --out {output.model}"
-        " --state {params.state} --log-csv {output.history} --arch {params.arch}"
-        " --epochs {params.epochs} --batch-size {params.batch} --lr {params.lr}"
+        " --state {params.state} --log-csv {output.history} {params.options}"
         " --seed {wildcards.seed} --device {params.device} --threads {threads} > {log} 2>&1"

@@ -1,26 +1,7 @@
 # Trained inpainting methods: one wildcard rule trains every distinct model of every table (the
 # plan shares a run between rows whose models are identical), on its dataset role's clean
 # training split with that seed's frozen training masks and, for a task loss, the role's frozen
-# task network.
-
-
-def training_run(wildcards):
-    """The `TrainingRun` of the job (geoinpaint.experiments.plan)."""
-    return PLAN.runs[(wildcards.role, int(wildcards.seed), wildcards.trainmask, wildcards.key)]
-
-
-def training_inputs(wildcards):
-    run = training_run(wildcards)
-    inputs = {
-        "scenes": PLAN.scenes(run.role),
-        "masks": PLAN.maskset_dir(run.role, f"{run.train_maskset}_seed{run.seed}"),
-    }
-    if run.init_from:
-        warm = PLAN.runs[(run.role, run.seed, run.train_maskset, run.init_from)]
-        inputs["warm_start"] = PLAN.checkpoint(warm)
-    if run.role in PLAN.roles_with_network():
-        inputs["task_net"] = PLAN.task_net(run.role, run.seed)
-    return inputs
+# task network (and, with `warm_start`, from its warm-up run).
 
 
 wildcard_constraints:
@@ -30,19 +11,17 @@ wildcard_constraints:
 
 rule train_inpainting:
     input:
-        unpack(training_inputs),
+        unpack(
+            lambda wildcards: jobs.training_inputs(
+                PLAN, jobs.training_run(PLAN, **dict(wildcards.items()))
+            )
+        ),
     output:
         model=f"runs/{RUN}/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
         history=f"runs/{RUN}/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}_log.csv",
     params:
-        method=lambda wildcards: training_run(wildcards).method,
-        options=lambda wildcards: q(json.dumps(training_run(wildcards).overrides)),
-        task=lambda wildcards: PLAN.task_of(wildcards.role),
-        task_net=lambda wildcards, input: (
-            f"--task-net {input.task_net}" if "task_net" in input.keys() else ""
-        ),
-        warm_start=lambda wildcards, input: (
-            f"--init-from {input.warm_start}" if "warm_start" in input.keys() else ""
+        args=lambda wildcards, input: jobs.training_args(
+            PLAN, jobs.training_run(PLAN, **dict(wildcards.items())), dict(input.items())
         ),
         # Resumable state lives outside the declared outputs, so a killed job resumes; sample
         # grids (one per epoch) are for a person watching, not an output.
@@ -62,9 +41,7 @@ rule train_inpainting:
     benchmark:
         f"{BENCH}/train_{{role}}_seed{{seed}}_{{trainmask}}_{{key}}.tsv"
     shell:
-        "geoinpaint train --method {params.method} --task {params.task}"
-        " --train {input.scenes}/train --masks {input.masks} {params.task_net} {params.warm_start}"
-        " --options {params.options} --out {output.model} --state {params.state}"
-        " --log-csv {output.history} --samples {params.samples}"
-        " --train-images {params.images} --seed {wildcards.seed} --device {params.device}"
-        " --threads {threads} > {log} 2>&1"
+        "geoinpaint train {params.args} --train {input.scenes}/train --masks {input.masks}"
+        " --out {output.model} --state {params.state} --log-csv {output.history}"
+        " --samples {params.samples} --train-images {params.images} --seed {wildcards.seed}"
+        " --device {params.device} --threads {threads} > {log} 2>&1"
