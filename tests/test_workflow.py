@@ -160,8 +160,13 @@ METHODS = ["Telea", "Navier-Stokes", "Biharmonic"]
 SCORE = {"I": "Accuracy", "II": "AP", "III": "mIoU"}
 ABLATIONS = ("IV", "V", "VI", "VII", "VIII", "H")
 RESULTS = [
-    *(f"table_{t}{v}.csv" for t in TASK_COLUMNS for v in ("", "_extended")),
-    *(f"table_{t}.csv" for t in ABLATIONS),
+    *(
+        f"table_{t}{v}{s}.csv"
+        for t in TASK_COLUMNS
+        for v in ("", "_extended")
+        for s in ("", "_seeds")
+    ),
+    *(f"table_{t}{s}.csv" for t in ABLATIONS for s in ("", "_seeds")),
     "maskmix_stats.csv",
     "runtime.csv",
 ]
@@ -198,6 +203,10 @@ def test_smoke_workflow_is_complete_and_idempotent(smoke_run):
     assert sorted(p.name for p in results(a).glob("*.csv")) == sorted(RESULTS)
     runtime = pd.read_csv(results(a) / "runtime.csv")
     assert list(runtime["size"]) == [32, 64] and (runtime["seconds_per_image"] > 0).all()
+    claims = pd.read_csv(a / "results" / "smoke" / "claims.csv")
+    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive", "not tested"]).all()
+    assert claims.loc[claims["verdict"] == "not tested", "reason"].notna().all()
+    assert (a / "paper_figures" / "smoke" / "claims_forest.png").is_file()
     again = run_ok(a, "--configfile", "config/smoke.yaml")
     assert "Nothing to be done" in again
 
