@@ -2,13 +2,12 @@
 # seeds (`table_<id>_seeds.*`: mean ± 95 % t-interval and n per cell, bold only where a paired
 # test separates the leader), and the claims report: every claim of the papers' `claims:`
 # tested, Holm-corrected within each paper, with a forest plot.
-from geoinpaint.experiments.layout import claims_inputs
-
-
 rule table_seeds:
     localrule: True
     input:
-        lambda wildcards: metrics_inputs(PLAN, PLAN.tables[(wildcards.paper, wildcards.table.removesuffix("_extended"))]),
+        lambda wildcards: layout.metrics_inputs(
+            PLAN, PLAN.tables[(wildcards.paper, wildcards.table.removesuffix("_extended"))]
+        ),
     output:
         report(
             f"results/{RUN}/{{paper}}/table_{{table}}_seeds.csv",
@@ -18,8 +17,10 @@ rule table_seeds:
         f"results/{RUN}/{{paper}}/table_{{table}}_seeds.md",
         f"results/{RUN}/{{paper}}/table_{{table}}_seeds.tex",
     params:
-        layout=lambda wildcards: q(json.dumps(table_layout(PLAN, wildcards.paper, wildcards.table))),
-        caption=lambda wildcards: table_caption(PLAN, wildcards.paper, wildcards.table)
+        layout=lambda wildcards: jobs.q(
+            json.dumps(layout.table_layout(PLAN, wildcards.paper, wildcards.table))
+        ),
+        caption=lambda wildcards: layout.table_caption(PLAN, wildcards.paper, wildcards.table)
         + " Over seeds: each cell is the mean ± the half-width of its 95 % t-interval over the "
         "seeds, with n; bold only where a paired test separates the leaders (docs/statistics.md).",
         hash=CONFIG_HASH,
@@ -46,7 +47,7 @@ CLAIMS_CAPTION = (
 rule claims:
     localrule: True
     input:
-        claims_inputs(PLAN),
+        layout.claims_inputs(PLAN),
         [f"config/experiments/{paper}.yaml" for paper in PLAN.papers],
     output:
         report(f"results/{RUN}/claims.csv", caption="../report/caption.rst", category="Claims"),
@@ -57,7 +58,7 @@ rule claims:
             category="Claims",
         ),
     params:
-        config=q(json.dumps(config)),
+        config=jobs.q(json.dumps(config)),
         hash=CONFIG_HASH,
         caption=CLAIMS_CAPTION,
     log:
