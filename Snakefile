@@ -23,16 +23,20 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:
     input:
         [
-            f"results/{RUN}/{paper}/table_{table}.{ext}"
+            f"results/{RUN}/{paper}/table_{table}{over_seeds}.{ext}"
             for (paper, table), kind in TABLE_FILES.items()
             if kind == "metrics"
+            for over_seeds in ("", "_seeds")
             for ext in ("csv", "md", "tex")
         ],
+        [f"results/{RUN}/claims.{ext}" for ext in ("csv", "md")],
+        f"paper_figures/{RUN}/claims_forest.png",
         [
             f"results/{RUN}/{paper}/{table}.csv"
             for (paper, table), kind in TABLE_FILES.items()

@@ -23,7 +23,7 @@ LAYERS = [
         "geoinpaint.provenance",
     ),
     ("geoinpaint.data", "geoinpaint.masks"),
-    ("geoinpaint.testsets", "geoinpaint.metrics"),
+    ("geoinpaint.testsets", "geoinpaint.metrics", "geoinpaint.stats"),
     ("geoinpaint.nn", "geoinpaint.training"),
     ("geoinpaint.tasks",),
     ("geoinpaint.methods",),

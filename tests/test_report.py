@@ -1,4 +1,5 @@
-"""The Snakemake HTML report reviewers open: every table and figure, each with its caption."""
+"""The Snakemake HTML report reviewers open: the claims first, then every table and figure,
+each with its caption."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from workflow_run import run_ok
 
 
 @pytest.mark.slow
-def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smoke_run, tmp_path):
+def test_report_shows_claims_first_and_every_table_and_figure_with_a_caption_naming_the_paper(
+    smoke_run, tmp_path
+):
     report = tmp_path / "report.html"
     run_ok(smoke_run, "--configfile", "config/smoke.yaml", "--report", str(report))
     html = report.read_text()
@@ -21,7 +24,7 @@ def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smo
     results = json.loads(found.group(1))
     produced = sorted(
         str(p.relative_to(smoke_run))
-        for pattern in ("results/*/*/*.csv", "paper_figures/*/*/*.png")
+        for pattern in ("results/*/*.csv", "results/*/*/*.csv", "paper_figures/**/*.png")
         for p in smoke_run.glob(pattern)
     )
     table_i = "results/smoke/task_driven/table_I.csv"
@@ -36,3 +39,10 @@ def test_report_shows_every_table_and_figure_with_a_caption_naming_the_paper(smo
         assert entry["data_uri"].startswith("data:"), f"{path} is not embedded"
     assert "Table I</strong>" in results[table_i]["caption"]
     assert "Fig. 6" in results[fig6]["caption"]
+    # the report lists its categories alphabetically (menu and overview): Claims come first
+    found = re.search(r"var categories = (\{.*?\});?\s*</script>", html, re.S)
+    assert found, "no categories block in the report"
+    categories = sorted(json.loads(found.group(1)))
+    assert categories[0] == "Claims", categories
+    claims = json.loads(found.group(1))["Claims"]
+    assert "results/smoke/claims.csv" in [p for paths in claims.values() for p in paths]

@@ -3,7 +3,8 @@
 Each verb reads files, writes files and logs what it does; the Snakemake rules in
 `workflow/rules/` call exactly these verbs. One module per verb group, each parser beside its
 function: `data` (prepare, check-data, masks, testset), `train` (train-task, train), `inpaint`
-(inpaint, runtime), `evaluate` (evaluate, table), `figures`, `weights`.
+(inpaint, runtime), `evaluate` (evaluate, table), `stats` (table-seeds, claims), `figures`,
+`weights`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from geoinpaint.cli import data, evaluate, figures, inpaint, train, weights
+from geoinpaint.cli import data, evaluate, figures, inpaint, stats, train, weights
 
 log = logging.getLogger("geoinpaint")
-GROUPS = (data, train, inpaint, evaluate, figures, weights)
+GROUPS = (data, train, inpaint, evaluate, stats, figures, weights)
 
 
 def build_parser() -> argparse.ArgumentParser:

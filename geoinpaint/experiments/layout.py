@@ -87,3 +87,11 @@ def table_caption(plan: Plan, paper: str, file_id: str) -> str:
         f"data ({blocks}; seeds {plan.seeds}). An empty cell is a value that is not computed, "
         "with the reason in ``notes``; a row whose method is not implemented says so."
     )
+
+
+def claims_inputs(plan: Plan) -> list[str]:
+    """The metrics folders the claims report reads: those of every table a claim names."""
+    named = {(paper, c.table) for paper, spec in plan.papers.items() for c in spec.claims}
+    return sorted(
+        {d for key in named if key in plan.tables for d in metrics_inputs(plan, plan.tables[key])}
+    )

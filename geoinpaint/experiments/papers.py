@@ -7,6 +7,12 @@ gives a row per value of grid `lambda`; a key `"d_coarse,d_refine"` unpacks pair
 give their product. Labels are Python format strings over the row's options; `{x:patch}` prints
 the output side of a PatchGAN with `x` downsampling layers at the table's image size, and
 values found in the paper's `display:` map print as given there.
+
+A claim (`claims:`) is one sentence of the paper as a test between two rows of one table on
+one column: `a` is `greater`, `less` or `equivalent` (within `±margin`, in the column's table
+units) to `b`. Rows are given by label (`*` in a label matches any text; the label `"*"` alone
+makes one claim per method row of the table), `maskset` picks the block of a table with
+several, `words` quotes the paper and `where` says where (`reporting.claims` tests them).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import yaml
 KINDS = ("metrics", "runtime", "cost")
 ALL_METHODS = "all"
 """`rows: all` (a cost table): a row per registered trained method."""
+DIRECTIONS = ("greater", "less", "equivalent")
+CLAIM_KEYS = ("id", "table", "column", "a", "b", "direction", "margin", "maskset", "words", "where")
 
 
 @dataclass(frozen=True)
@@ -77,12 +85,70 @@ class FigureSpec:
 
 
 @dataclass(frozen=True)
+class ClaimSpec:
+    """A claim of the paper as a paired test of row `a` against row `b` (module docstring)."""
+
+    paper: str
+    id: str
+    table: str
+    column: str
+    a: str
+    b: str
+    direction: str
+    margin: float | None = None
+    maskset: str = ""
+    words: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class PaperSpec:
     name: str
     title: str
     tables: dict[str, TableSpec]
     figures: dict[str, FigureSpec]
-    claims: tuple[dict[str, Any], ...] = ()
+    claims: tuple[ClaimSpec, ...] = ()
+
+
+def claim_specs(raw: list[dict[str, Any]], paper: str, where: str) -> tuple[ClaimSpec, ...]:
+    """The paper file's `claims:`, checked (every claim is kept, whether or not a run has its
+    table: the claims report says what it could not test)."""
+    from geoinpaint.reporting.columns import COLUMNS
+
+    out, seen = [], set()
+    for i, c in enumerate(raw):
+        here = f"{where} claim {c.get('id', i + 1)}"
+        unknown = sorted(set(c) - set(CLAIM_KEYS))
+        missing = [k for k in ("id", "table", "column", "a", "b", "direction") if k not in c]
+        if unknown or missing:
+            raise ValueError(f"{here}: unknown key(s) {unknown}, missing {missing}")
+        if c["direction"] not in DIRECTIONS:
+            raise ValueError(f"{here}: direction {c['direction']!r} is not one of {DIRECTIONS}")
+        if (c["direction"] == "equivalent") != ("margin" in c):
+            raise ValueError(f"{here}: a margin goes with (and only with) direction equivalent")
+        if c["column"] not in COLUMNS:
+            raise ValueError(f"{here}: column {c['column']!r} is not one of {sorted(COLUMNS)}")
+        if "margin" in c and not float(c["margin"]) > 0:
+            raise ValueError(f"{here}: margin must be positive, got {c['margin']}")
+        if str(c["id"]) in seen:
+            raise ValueError(f"{here}: the id is used twice")
+        seen.add(str(c["id"]))
+        margin = float(c["margin"]) if "margin" in c else None
+        text = {k: str(c.get(k, "")) for k in ("maskset", "words", "where")}
+        out.append(
+            ClaimSpec(
+                paper,
+                str(c["id"]),
+                str(c["table"]),
+                str(c["column"]),
+                str(c["a"]),
+                str(c["b"]),
+                str(c["direction"]),
+                margin,
+                **text,
+            )
+        )
+    return tuple(out)
 
 
 class LabelFormatter(string.Formatter):
@@ -195,9 +261,8 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
         for fid, f in (doc.get("figures") or {}).items()
         if not f.get("table") or str(f["table"]) in tables
     }
-    return PaperSpec(
-        name, str(doc.get("title", name)), tables, figures, tuple(doc.get("claims") or ())
-    )
+    claims = claim_specs(doc.get("claims") or [], name, str(path))
+    return PaperSpec(name, str(doc.get("title", name)), tables, figures, claims)
 
 
 def display_map(path: Path) -> dict[str, str]:

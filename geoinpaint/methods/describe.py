@@ -78,12 +78,20 @@ def thop_macs(method: TrainableMethod, size: int) -> float:
 
 
 def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
-    """Parameters (and per inference network), GFLOPs and thop GMACs at `size` x `size`."""
+    """Parameters (and per inference network), GFLOPs and thop GMACs at `size` x `size`.
+
+    Both counters watch the same forward pass (thop's hooks inside torch's flop counter), so a
+    paper-size network runs once (`torch_flops`, `thop_macs` give each alone)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
     method.nets.eval()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        macs = thop_macs(method, size)
     return {
         "params": count_parameters(method.nets),
         "params_by_network": {k: count_parameters(v) for k, v in method.nets.items()},
-        "gflops": torch_flops(method, size) / 1e9,
-        "gmacs_thop": thop_macs(method, size) / 1e9,
+        "gflops": int(counter.get_total_flops()) / 1e9,
+        "gmacs_thop": macs / 1e9,
         "size": size,
     }

@@ -71,8 +71,8 @@ def _value(col: Column, source: str, per_image: pd.DataFrame, record: dict) -> t
     return float(values.mean()) * col.scale, note
 
 
-def _cell(col: Column, source: str, files: list[str]) -> tuple[Any, list[str], list[dict]]:
-    """Mean over the seeds' files of one column; notes; the set records read."""
+def seed_values(col: Column, source: str, files: list[str]) -> tuple[list, list[str], list[dict]]:
+    """One column's value in each seed's file that has one; notes; the set records read."""
     values, notes, records = [], [], []
     for f in files:
         per_image = pd.read_csv(f)
@@ -83,6 +83,12 @@ def _cell(col: Column, source: str, files: list[str]) -> tuple[Any, list[str], l
             values.append(value)
         if why and why != "not applicable":
             notes.append(why)
+    return values, notes, records
+
+
+def _cell(col: Column, source: str, files: list[str]) -> tuple[Any, list[str], list[dict]]:
+    """Mean over the seeds' files of one column; notes; the set records read."""
+    values, notes, records = seed_values(col, source, files)
     if not values:
         return None, notes, records
     return sum(values) / len(values), notes, records
@@ -136,12 +142,12 @@ def _split_notes(notes: object) -> list[str]:
     return notes.split("; ")
 
 
-def _reasons(notes: object) -> dict[str, str]:
+def reasons(notes: object) -> dict[str, str]:
     """A row's `notes` as header -> reason (entries `header: reason`, joined by `; `)."""
     return dict(entry.split(": ", 1) for entry in _split_notes(notes) if ": " in entry)
 
 
-def _is_reference(df: pd.DataFrame, layout: dict[str, Any]) -> pd.Series:
+def is_reference(df: pd.DataFrame, layout: dict[str, Any]) -> pd.Series:
     sources = [row["source"] for row in layout["rows"]]
     return pd.Series([s in REFERENCE_SOURCES for s in sources], index=df.index)
 
@@ -157,16 +163,16 @@ def _best(df: pd.DataFrame, h: Header, reference: pd.Series) -> float | None:
 
 def _cells(df: pd.DataFrame, layout: dict[str, Any], bold: str) -> list[list[str]]:
     hs = headers(layout)
-    reference = _is_reference(df, layout)
+    reference = is_reference(df, layout)
     best = {h.name: _best(df, h, reference) for h in hs}
     out = []
     for i, rec in df.iterrows():
         cells = [str(rec["method"])]
-        reasons = _reasons(rec["notes"])
+        why = reasons(rec["notes"])
         for h in hs:
             v = rec[h.name]
             if v is None or (isinstance(v, float) and math.isnan(v)):
-                cells.append("n/a" if h.name in reasons or "all" in reasons else "-")
+                cells.append("n/a" if h.name in why or "all" in why else "-")
                 continue
             text = f"{v:.{h.column.decimals}f}"
             cells.append(bold.format(text) if not reference[i] and best[h.name] == v else text)
@@ -174,11 +180,11 @@ def _cells(df: pd.DataFrame, layout: dict[str, Any], bold: str) -> list[list[str
     return out
 
 
-def _footnotes(df: pd.DataFrame, layout: dict[str, Any]) -> list[str]:
+def footnotes(df: pd.DataFrame, layout: dict[str, Any]) -> list[str]:
     notes = ["-: not applicable (image quality of the clean images themselves)."]
     why: dict[tuple[str, str], list[str]] = {}
     for _, rec in df.iterrows():
-        for header, reason in _reasons(rec["notes"]).items():
+        for header, reason in reasons(rec["notes"]).items():
             why.setdefault((header, reason), []).append(str(rec["method"]))
     by_name = {h.name: h for h in headers(layout)}
     has_clean = any(row["source"] == "clean" for row in layout["rows"])
@@ -198,21 +204,25 @@ def _footnotes(df: pd.DataFrame, layout: dict[str, Any]) -> list[str]:
         notes.append(f"Model ({which}): {note}.")
     if layout["excluded"]:
         notes.append(f"Rows left out by this run's config: {', '.join(layout['excluded'])}.")
-    arrows = ", ".join(
+    return notes
+
+
+def better(layout: dict[str, Any]) -> str:
+    """`PSNR higher is better, MSE lower is better, ...` over the table's ranked columns."""
+    return ", ".join(
         dict.fromkeys(
             f"{h.column.header} {'higher' if h.column.higher_is_better else 'lower'} is better"
             for h in headers(layout)
             if h.column.ranked
         )
     )
-    return notes + [f"Bold: best inpainting method per column ({arrows})."]
 
 
-def _heading(layout: dict[str, Any]) -> str:
+def heading(layout: dict[str, Any]) -> str:
     return f"Table {layout['id']}: {layout['title']}"
 
 
-def _counts(df: pd.DataFrame, layout: dict[str, Any]) -> str:
+def counts_line(df: pd.DataFrame, layout: dict[str, Any]) -> str:
     n = int(df["n_images"].max()) if len(df) else 0
     seeds = layout["seeds"]
     per = (
@@ -221,19 +231,46 @@ def _counts(df: pd.DataFrame, layout: dict[str, Any]) -> str:
     return f"{n} test images per row and block; {per}. Blocks: {'; '.join(layout['blocks'])}."
 
 
-def to_markdown(df: pd.DataFrame, layout: dict[str, Any] | None = None) -> str:
-    """Rounded Markdown with the best method per column in bold and every reason below."""
-    layout = layout or df.attrs["layout"]
+def markdown(layout: dict[str, Any], cells: list[list[str]], notes: list[str]) -> str:
+    """A table's Markdown: heading, rows of formatted cells, the first note as a paragraph and
+    the others as a list."""
     names = ["Method", *(h.name for h in headers(layout))]
-    lines = [f"# {_heading(layout)}", "", "| " + " | ".join(names) + " |"]
+    lines = [f"# {heading(layout)}", "", "| " + " | ".join(names) + " |"]
     lines += ["|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(c) + " |" for c in _cells(df, layout, "**{}**")]
-    lines += ["", _counts(df, layout), ""]
-    lines += [f"- {n}" for n in _footnotes(df, layout)]
+    lines += ["| " + " | ".join(c) + " |" for c in cells]
+    lines += ["", notes[0], ""] + [f"- {n}" for n in notes[1:]]
     return "\n".join(lines) + "\n"
 
 
-def _tex_escape(text: str) -> str:
+def latex(layout: dict[str, Any], cells: list[list[str]], notes: list[str]) -> str:
+    """The same as `markdown` as a LaTeX tabular (booktabs rules); cells are LaTeX already,
+    except the method names."""
+    names = ["Method", *(h.name for h in headers(layout))]
+    lines = [
+        f"% {heading(layout)}",
+        r"\begin{tabular}{l" + "r" * (len(names) - 1) + "}",
+        r"\toprule",
+        " & ".join(tex_escape(h) for h in names) + r" \\",
+        r"\midrule",
+    ]
+    lines += [" & ".join([tex_escape(c[0]), *c[1:]]) + r" \\" for c in cells]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip{\footnotesize"]
+    lines += [tex_escape(n) + r"\\" for n in notes] + ["}"]
+    return "\n".join(lines) + "\n"
+
+
+def _notes(df: pd.DataFrame, layout: dict[str, Any]) -> list[str]:
+    bold = f"Bold: best inpainting method per column ({better(layout)})."
+    return [counts_line(df, layout), *footnotes(df, layout), bold]
+
+
+def to_markdown(df: pd.DataFrame, layout: dict[str, Any] | None = None) -> str:
+    """Rounded Markdown with the best method per column in bold and every reason below."""
+    layout = layout or df.attrs["layout"]
+    return markdown(layout, _cells(df, layout, "**{}**"), _notes(df, layout))
+
+
+def tex_escape(text: str) -> str:
     for char in "_%&#${}":
         text = text.replace(char, "\\" + char)
     return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
@@ -242,22 +279,7 @@ def _tex_escape(text: str) -> str:
 def to_latex(df: pd.DataFrame, layout: dict[str, Any] | None = None) -> str:
     """The same as `to_markdown` as a LaTeX tabular (booktabs rules)."""
     layout = layout or df.attrs["layout"]
-    names = ["Method", *(h.name for h in headers(layout))]
-    lines = [
-        f"% {_heading(layout)}",
-        r"\begin{tabular}{l" + "r" * (len(names) - 1) + "}",
-        r"\toprule",
-        " & ".join(_tex_escape(h) for h in names) + r" \\",
-        r"\midrule",
-    ]
-    lines += [
-        " & ".join([_tex_escape(c[0]), *c[1:]]) + r" \\"
-        for c in _cells(df, layout, r"\textbf{{{}}}")
-    ]
-    lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip{\footnotesize"]
-    notes = [_counts(df, layout), *_footnotes(df, layout)]
-    lines += [_tex_escape(n) + r"\\" for n in notes] + ["}"]
-    return "\n".join(lines) + "\n"
+    return latex(layout, _cells(df, layout, r"\textbf{{{}}}"), _notes(df, layout))
 
 
 def write_table(df: pd.DataFrame, layout: dict[str, Any], csv: Path) -> list[Path]:

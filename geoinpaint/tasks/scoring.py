@@ -10,9 +10,13 @@ columns (test-set order) and set values (written to the row's set record, `<row>
   true match. Per image `rank` (1-based position of the true match in the ranking) and `top5`
   (ids of the five most similar aerial images, `;`-separated); set values Recall@1/5/10/top1 %
   and AP (`metrics.retrieval`, University-1652 / LPN definitions) and `gallery_size`.
-- segmentation: per image `pixel_accuracy` (over labelled pixels); set values `miou`, `iou` (per
-  LoveDA class) and `confusion_matrix` (rows = ground truth), from one int64 confusion matrix
-  over every pixel of the set (`metrics.segmentation`, LoveDA's evaluation).
+- segmentation: per image `pixel_accuracy` (over labelled pixels) and, per LoveDA class `<c>`,
+  the pixel counts `tp_<c>`, `true_<c>` and `pred_<c>` (correctly predicted, in the ground
+  truth, predicted; labelled pixels only): their sums over any subset of images give that
+  subset's mIoU (the paired bootstrap of `geoinpaint.stats` resamples images this way); set
+  values `miou`, `iou` (per LoveDA class) and `confusion_matrix` (rows = ground truth), from one
+  int64 confusion matrix over every pixel of the set (`metrics.segmentation`, LoveDA's
+  evaluation).
 
 Every task also records `task_network` (architecture, initialisation, the epoch kept) and the
 ImageNet file the network started from, if any, with the set's other pretrained files.
@@ -33,6 +37,7 @@ from geoinpaint.tasks.frozen import Frozen, FrozenClassifier, FrozenGeolocator, 
 from geoinpaint.testsets import TestSet
 
 TOP_K = 5  # gallery ids kept per query (the retrieval figure shows them)
+COUNTS = ("tp", "true", "pred")  # per-image pixel counts of each segmentation class
 
 
 @dataclass
@@ -103,9 +108,20 @@ class SegmentationScorer:
 
     def __call__(self, images: np.ndarray) -> TaskScores:
         pred = self.net.predict(_floats(images)).astype(np.int64)
-        cm = ConfusionMatrix(len(LOVEDA_CLASSES))
+        per_image = []
         for target, p in zip(self.labels, pred, strict=True):
-            cm.update(target - 1, p - 1)  # LoveDA's shift: 0 = no-data -> -1 = ignored
+            one = ConfusionMatrix(len(LOVEDA_CLASSES))
+            one.update(target - 1, p - 1)  # LoveDA's shift: 0 = no-data -> -1 = ignored
+            per_image.append(one.counts)
+        cm = ConfusionMatrix(len(LOVEDA_CLASSES))
+        cm.counts = np.sum(per_image, axis=0)
+        stacked = np.stack(per_image)  # (N, C, C), rows = ground truth
+        by_kind = (np.einsum("ncc->nc", stacked), stacked.sum(2), stacked.sum(1))
+        counts = {
+            f"{kind}_{name}": values[:, c]
+            for kind, values in zip(COUNTS, by_kind, strict=True)
+            for c, name in enumerate(LOVEDA_CLASSES)
+        }
         valid = self.labels > 0
         n_valid = valid.sum(axis=(1, 2))
         hits = ((pred == self.labels) & valid).sum(axis=(1, 2))
@@ -119,7 +135,7 @@ class SegmentationScorer:
                 f"IoU undefined for {', '.join(empty)} (neither in the ground truth nor predicted)"
             )
         scores = TaskScores(
-            {"pixel_accuracy": pixel_accuracy},
+            {"pixel_accuracy": pixel_accuracy, **counts},
             {
                 "miou": None if empty else cm.miou(),
                 "iou": {
