@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from geoinpaint.atomic import atomic_dir
 from geoinpaint.io import (
     DatasetError,
     read_image,
@@ -73,7 +74,8 @@ def build_testset(
     Args:
         scenes_dir: split folder with a manifest.
         maskset_dir: frozen mask set with at least as many masks as the split has images.
-        out_dir: test-set folder to write.
+        out_dir: test-set folder to write; it appears (or replaces an earlier test set) only
+            when complete.
         seed: seeds the fill texture of each image.
         fill: what the occluder looks like (see `masks.fill`).
         image_column: manifest column of the image to occlude (`ground` for cross-view pairs).
@@ -89,6 +91,34 @@ def build_testset(
         raise DatasetError(
             f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}"
         )
+    with atomic_dir(out_dir) as tmp:
+        manifest = _write_testset(
+            scenes,
+            scenes_dir,
+            masks,
+            mask_manifest,
+            maskset_dir,
+            tmp,
+            seed,
+            fill,
+            image_column,
+            companions,
+        )
+    return manifest
+
+
+def _write_testset(
+    scenes: pd.DataFrame,
+    scenes_dir: Path,
+    masks: np.ndarray,
+    mask_manifest: pd.DataFrame,
+    maskset_dir: Path,
+    out_dir: Path,
+    seed: int,
+    fill: Fill,
+    image_column: str,
+    companions: Sequence[str],
+) -> pd.DataFrame:
     rows = []
     recs = scenes.itertuples()
     for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):

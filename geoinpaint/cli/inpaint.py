@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from geoinpaint.cli.common import add_device, verb
+from geoinpaint.cli.common import add_device, add_into, staged, verb
 
 log = logging.getLogger("geoinpaint")
 NO_CHECKPOINT = "-"
@@ -24,8 +24,44 @@ def _build(method: str, checkpoint: Path | None, device: str):
     return build_method(method, device="cpu")
 
 
+def _overlaps(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are the same path or one lies inside the other."""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def check_outputs(a: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that would overwrite or contain an input, or each
+    other: the user's originals are never touched."""
+    outs = [a.into / o for o in a.out] if a.into is not None else list(a.out)
+    inputs = [
+        (flag, Path(p))
+        for flag, paths in (
+            ("--images", [a.images]),
+            ("--masks", [a.masks]),
+            ("--testset", [a.testset]),
+            ("--checkpoint", a.checkpoint or []),
+        )
+        for p in paths
+        if p is not None and str(p) != NO_CHECKPOINT
+    ]
+    for out in outs + ([a.into] if a.into is not None else []):
+        for flag, src in inputs:
+            if _overlaps(out, src):
+                raise ValueError(
+                    f"output {out} overlaps the input {flag} {src} (the same folder, or one "
+                    "inside the other): writing there would overwrite or delete the inputs; "
+                    "choose another --out"
+                )
+    for i, out in enumerate(outs):
+        for other in outs[i + 1 :]:
+            if _overlaps(out, other):
+                raise ValueError(f"--out {out} and {other} overlap: give each method its own")
+
+
 def cmd_inpaint(a: argparse.Namespace) -> None:
     from geoinpaint.evaluation import inpaint_folder, inpaint_testset
+    from geoinpaint.methods.registry import needs_training
     from geoinpaint.runtime import limit_threads
     from geoinpaint.testsets import load_testset
 
@@ -36,17 +72,24 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
         )
     if a.images is not None and a.masks is None:
         raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
+    check_outputs(a)
+    checkpoints = a.checkpoint or [None] * len(a.method)
+    for method, checkpoint in zip(a.method, checkpoints, strict=True):
+        if needs_training(method) and (checkpoint is None or str(checkpoint) == NO_CHECKPOINT):
+            raise ValueError(
+                f"{method} is a trained method: give its --checkpoint (`geoinpaint train`)"
+            )
     limit_threads(a.threads)
     testset = load_testset(a.testset) if a.testset is not None else None
-    checkpoints = a.checkpoint or [None] * len(a.method)
-    for method, checkpoint, out in zip(a.method, checkpoints, a.out, strict=True):
-        model = _build(method, checkpoint, a.device)
-        if testset is not None:
-            inpaint_testset(model, testset, out, a.batch_size)
-            log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
-            continue
-        n = inpaint_folder(model, a.images, a.masks, out, a.batch_size)
-        log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
+    with staged(a.into, a.out) as outs:
+        for method, checkpoint, out in zip(a.method, checkpoints, outs, strict=True):
+            model = _build(method, checkpoint, a.device)
+            if testset is not None:
+                inpaint_testset(model, testset, out, a.batch_size)
+                log.info("inpainted the test set %s with %s", a.testset, method)
+                continue
+            n = inpaint_folder(model, a.images, a.masks, out, a.batch_size)
+            log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
 
 
 def cmd_runtime(a: argparse.Namespace) -> None:
@@ -93,8 +136,10 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         type=Path,
         action="append",
         required=True,
-        help="folder for the composited <id>.png outputs of the matching --method",
+        help="folder for the composited <id>.png outputs of the matching --method (never equal "
+        "to, inside, or holding an input folder)",
     )
+    add_into(s, "every method's outputs")
     s.add_argument("--batch-size", type=int, default=16)
     add_device(s)
 

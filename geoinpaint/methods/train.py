@@ -7,13 +7,14 @@ masks, build the collate step (MaskMix / AugMix) and the method's routine, run t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from geoinpaint.io import DatasetError
+from geoinpaint.io import MANIFEST, DatasetError, sha256_file
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
@@ -58,6 +59,30 @@ def load_train_set(
     return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
 
 
+def run_identity(
+    model: TrainableMethod,
+    task: str,
+    train_dir: Path,
+    maskset_dir: Path,
+    task_net: Path | None,
+    seed: int,
+    train_images: int,
+) -> dict[str, Any]:
+    """What defines a training run's result, for its resumable state's key: the method and its
+    resolved options, the task, the data and mask manifests (they list every file's sha256),
+    the frozen task network's bytes, the seed and the number of training images."""
+    return {
+        "method": model.name,
+        "options": dataclasses.asdict(model.options),
+        "task": task,
+        "data": sha256_file(Path(train_dir) / MANIFEST),
+        "masks": sha256_file(Path(maskset_dir) / MANIFEST),
+        "task_net": sha256_file(task_net) if task_net else None,
+        "seed": seed,
+        "train_images": train_images,
+    }
+
+
 def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
     """Write a trained method's checkpoint atomically (loads with `weights_only=True`)."""
     atomic_save({**method.state_dict(), **(meta or {})}, Path(path))
@@ -89,8 +114,10 @@ def train_method(
         maskset_dir: frozen seed masks, one per training image.
         task_net: frozen task-network checkpoint (`geoinpaint train-task`), for task losses.
         options: the method's options (config `inpainting.options` and a row's overrides).
-        out: final checkpoint, written once training has finished.
-        state: resumable training state, outside any workflow output.
+        out: final checkpoint, written once training has finished (again from the state when a
+            finished run is rerun).
+        state: resumable training state, outside any workflow output; only a state of the same
+            run (`run_identity`) is resumed.
         train_images: train on this many images of the split, evenly spaced (0 = all).
         save_every_s: also save the state within an epoch after this many seconds.
     """
@@ -123,6 +150,9 @@ def train_method(
             samples_dir=samples_dir,
             save_every_s=save_every_s,
             desc=f"{method} {task}",
+            identity=run_identity(
+                model, task, train_dir, maskset_dir, task_net, seed, train_images
+            ),
         )
     )
     engine.run(routine, len(data), collate)

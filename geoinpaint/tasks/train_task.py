@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from geoinpaint.io import MANIFEST, sha256_file
 from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
 from geoinpaint.tasks.segmentation import IGNORE_INDEX, to_targets
 from geoinpaint.tasks.spec import get_task
@@ -213,6 +214,16 @@ def train_task(
             state_path=Path(state_path),
             log_csv=Path(log_csv),
             desc=f"{arch} {task}",
+            # the state's key: another setting or another split never resumes this state
+            identity={
+                "task": task,
+                "arch": arch,
+                "epochs": epochs,
+                "batch_size": batch_size,
+                "lr": lr,
+                "seed": seed,
+                "data": sha256_file(Path(train_dir) / MANIFEST),
+            },
         )
     )
     engine.run(TaskNetRoutine(task, model, lr, epochs), len(data), TaskCollate(data, dev, seed))

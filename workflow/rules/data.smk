@@ -8,8 +8,8 @@ rule prepare:
     params:
         args=lambda wildcards: " ".join(
             [
-                f"--dataset {PLAN.roles[wildcards.role].source}",
-                f"--task {PLAN.roles[wildcards.role].task}",
+                f"--dataset {q(PLAN.roles[wildcards.role].source)}",
+                f"--task {q(PLAN.roles[wildcards.role].task)}",
                 f"--size {PLAN.roles[wildcards.role].size}",
                 f"--root {q(PLAN.roles[wildcards.role].root)}",
                 f"--train-per-class {PLAN.roles[wildcards.role].train_per_class}",
@@ -24,13 +24,13 @@ rule prepare:
     benchmark:
         f"{BENCH}/prepare_{{role}}.tsv"
     shell:
-        "geoinpaint prepare {params.args} --out {output} > {log} 2>&1"
+        "geoinpaint prepare {params.args} --out {output:q} > {log:q} 2>&1"
 
 
 def maskset_args(wildcards):
     m = PLAN.masksets[(wildcards.role, wildcards.maskset)]
     options = " ".join(f"--{k.replace('_', '-')} {q(v)}" for k, v in m.options)
-    return f"--kind {m.kind} {options} --n {m.n} --size {m.size} --seed {m.seed}"
+    return f"--kind {q(m.kind)} {options} --n {m.n} --size {m.size} --seed {m.seed}"
 
 
 rule masks:
@@ -44,16 +44,17 @@ rule masks:
     benchmark:
         f"{BENCH}/masks_{{role}}_{{maskset}}.tsv"
     shell:
-        "geoinpaint masks {params.args} --out {output} > {log} 2>&1"
+        "geoinpaint masks {params.args} --out {output:q} > {log:q} 2>&1"
 
 
 def testset_args(wildcards):
     from geoinpaint.tasks.spec import get_task
 
     spec = get_task(PLAN.task_of(wildcards.role))
-    companions = " ".join(f"--companion {c}" for c in spec.companions)
-    fill = PLAN.masksets[(wildcards.role, wildcards.maskset)].fill
-    return f"--fill {fill} --image-column {spec.image_column} {companions} --seed {config['seed']}"
+    companions = " ".join(f"--companion {q(c)}" for c in spec.companions)
+    fill = q(PLAN.masksets[(wildcards.role, wildcards.maskset)].fill)
+    column = q(spec.image_column)
+    return f"--fill {fill} --image-column {column} {companions} --seed {config['seed']}"
 
 
 rule testset:
@@ -65,10 +66,11 @@ rule testset:
         directory(f"data/{RUN}/{{role}}/testsets/{{maskset}}"),
     params:
         args=testset_args,
+        test=lambda wildcards, input: f"{input.scenes}/test",
     log:
         f"{LOGS}/testset_{{role}}_{{maskset}}.log",
     benchmark:
         f"{BENCH}/testset_{{role}}_{{maskset}}.tsv"
     shell:
-        "geoinpaint testset --scenes {input.scenes}/test --masks {input.masks} --out {output}"
-        " {params.args} > {log} 2>&1"
+        "geoinpaint testset --scenes {params.test:q} --masks {input.masks:q} --out {output:q}"
+        " {params.args} > {log:q} 2>&1"

@@ -1,6 +1,7 @@
 # Every row of every table on one test set and seed is one group: one job inpaints the group's
 # test set with each of its methods (a process loads torch and the test set once), one job
-# scores every row of the group per image (the frozen task network is loaded once).
+# scores every row of the group per image (the frozen task network is loaded once). Each job
+# writes its folder with `--into`: it appears only when complete, so a killed job leaves none.
 
 
 def inpaint_inputs(wildcards):
@@ -13,7 +14,7 @@ def inpaint_args(wildcards, output):
     jobs = []
     for o in PLAN.method_outputs(group_of(wildcards)):
         ckpt = PLAN.checkpoint(o.run) if o.run is not None else "-"
-        jobs.append(f"--method {o.method} --out {output[0]}/{o.key} --checkpoint {ckpt}")
+        jobs.append(f"--method {q(o.method)} --out {q(o.key)} --checkpoint {q(ckpt)}")
     return " ".join(jobs)
 
 
@@ -33,8 +34,8 @@ rule inpaint:
     benchmark:
         f"{BENCH}/inpaint_{{role}}_{{maskset}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint inpaint --testset {input.testset} {params.jobs}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint inpaint --testset {input.testset:q} --into {output:q} {params.jobs}"
+        " --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 
 def evaluate_inputs(wildcards):
@@ -47,13 +48,13 @@ def evaluate_inputs(wildcards):
     return inputs
 
 
-def evaluate_args(wildcards, input):
+def evaluate_args(wildcards, input, output):
     rows = [
-        f"--images {PLAN.images(o)} --out {PLAN.metrics(o)}"
+        f"--images {q(PLAN.images(o))} --out {q(os.path.relpath(PLAN.metrics(o), output[0]))}"
         for o in PLAN.groups[group_of(wildcards)].values()
     ]
-    task_net = f"--task-net {input.task_net}" if "task_net" in input.keys() else ""
-    return f"--task {PLAN.task_of(wildcards.role)} {task_net} " + " ".join(rows)
+    task_net = f"--task-net {q(input.task_net)}" if "task_net" in input.keys() else ""
+    return f"--task {q(PLAN.task_of(wildcards.role))} {task_net} " + " ".join(rows)
 
 
 rule evaluate:
@@ -72,5 +73,5 @@ rule evaluate:
     benchmark:
         f"{BENCH}/evaluate_{{role}}_{{maskset}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint evaluate --testset {input.testset} {params.args}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint evaluate --testset {input.testset:q} --into {output:q} {params.args}"
+        " --device {params.device:q} --threads {threads} > {log:q} 2>&1"

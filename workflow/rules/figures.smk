@@ -30,7 +30,7 @@ rule figure:
     benchmark:
         f"{BENCH}/figure_{{paper}}_{{figure}}.tsv"
     shell:
-        "{params.command} > {log} 2>&1"
+        "{params.command} > {log:q} 2>&1"
 
 
 rule maskmix_stats:
@@ -56,5 +56,5 @@ rule maskmix_stats:
     log:
         f"{LOGS}/maskmix_stats_{{paper}}.log",
     shell:
-        "geoinpaint maskmix-stats --testset {input} --maskmix {params.maskmix}"
-        " --seed {params.seed} --out {output} > {log} 2>&1"
+        "geoinpaint maskmix-stats --testset {input:q} --maskmix {params.maskmix}"
+        " --seed {params.seed} --out {output:q} > {log:q} 2>&1"

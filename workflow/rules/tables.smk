@@ -29,13 +29,14 @@ rule table:
         layout=lambda wildcards: q(json.dumps(table_layout(PLAN, wildcards.paper, wildcards.table))),
         caption=lambda wildcards: table_caption(PLAN, wildcards.paper, wildcards.table),
         hash=CONFIG_HASH,
+        csv=lambda wildcards, output: output[0],
     log:
         f"{LOGS}/table_{{paper}}_{{table}}.log",
     benchmark:
         f"{BENCH}/table_{{paper}}_{{table}}.tsv"
     shell:
-        "geoinpaint table --layout {params.layout} --out {output[0]}"
-        " --config-hash {params.hash} > {log} 2>&1"
+        "geoinpaint table --layout {params.layout} --out {params.csv:q}"
+        " --config-hash {params.hash:q} > {log:q} 2>&1"
 
 
 def runtime_run(wildcards):
@@ -56,7 +57,7 @@ rule runtime:
         ),
     params:
         method=lambda wildcards: runtime_run(wildcards).method,
-        sizes=" ".join(map(str, config["runtime"]["sizes"])),
+        sizes=" ".join(str(int(s)) for s in config["runtime"]["sizes"]),
         repeats=config["runtime"]["repeats"],
         paper="--paper-architecture" if config["runtime"]["paper_architecture"] else "",
         device=config["device"],
@@ -73,6 +74,6 @@ rule runtime:
     benchmark:
         f"{BENCH}/runtime_{{paper}}_{{timing}}.tsv"
     shell:
-        "geoinpaint runtime --method {params.method} --checkpoint {input} --sizes {params.sizes}"
-        " --repeats {params.repeats} {params.paper} --device {params.device}"
-        " --threads {threads} --out {output} > {log} 2>&1"
+        "geoinpaint runtime --method {params.method:q} --checkpoint {input:q}"
+        " --sizes {params.sizes} --repeats {params.repeats} {params.paper}"
+        " --device {params.device:q} --threads {threads} --out {output:q} > {log:q} 2>&1"

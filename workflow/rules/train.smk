@@ -35,8 +35,9 @@ rule train_inpainting:
         method=lambda wildcards: training_run(wildcards).method,
         options=lambda wildcards: q(json.dumps(training_run(wildcards).overrides)),
         task=lambda wildcards: PLAN.task_of(wildcards.role),
+        train=lambda wildcards, input: f"{input.scenes}/train",
         task_net=lambda wildcards, input: (
-            f"--task-net {input.task_net}" if "task_net" in input.keys() else ""
+            f"--task-net {q(input.task_net)}" if "task_net" in input.keys() else ""
         ),
         # Resumable state lives outside the declared outputs, so a killed job resumes; sample
         # grids (one per epoch) are for a person watching, not an output.
@@ -56,9 +57,9 @@ rule train_inpainting:
     benchmark:
         f"{BENCH}/train_{{role}}_seed{{seed}}_{{trainmask}}_{{key}}.tsv"
     shell:
-        "geoinpaint train --method {params.method} --task {params.task}"
-        " --train {input.scenes}/train --masks {input.masks} {params.task_net}"
-        " --options {params.options} --out {output.model} --state {params.state}"
-        " --log-csv {output.history} --samples {params.samples}"
-        " --train-images {params.images} --seed {wildcards.seed} --device {params.device}"
-        " --threads {threads} > {log} 2>&1"
+        "geoinpaint train --method {params.method:q} --task {params.task:q}"
+        " --train {params.train:q} --masks {input.masks:q} {params.task_net}"
+        " --options {params.options} --out {output.model:q} --state {params.state:q}"
+        " --log-csv {output.history:q} --samples {params.samples:q}"
+        " --train-images {params.images:q} --seed {wildcards.seed} --device {params.device:q}"
+        " --threads {threads} > {log:q} 2>&1"
