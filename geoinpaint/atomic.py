@@ -24,6 +24,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     removed and `path` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -64,10 +65,16 @@ def _replaceable(path: Path) -> None:
 
 
 def _remove_stale(path: Path) -> None:
-    """Temporary folders of a writer that was killed (SIGKILL, power loss) before cleaning up."""
+    """Temporaries of an earlier writer of `path` that was killed (SIGKILL, power loss) before
+    it could clean up (one writer per path at a time: a workflow job, or a verb)."""
     for stale in path.parent.glob(f".{path.name}.*"):
-        if stale.is_dir() and stale.suffix in (".tmp", ".old"):
+        if stale.suffix not in (".tmp", ".old"):
+            continue
+        if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
 
 
 @contextlib.contextmanager

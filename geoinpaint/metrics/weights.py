@@ -276,11 +276,19 @@ def install_from(folder: Path) -> list[str]:
     """Copy every registered file found in `folder` into the hub cache after verifying it.
 
     Raises:
-        ValueError: a file in `folder` carries a registered name but fails verification
-            (nothing is copied then).
+        FileNotFoundError: `folder` is not a folder.
+        ValueError: a file in `folder` carries a registered name but fails verification, or no
+            file carries one (nothing is copied then).
     """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--install-from {folder}: folder not found")
     found = [w for w in BY_NAME.values() if (folder / w.name).is_file()]
+    if not found:
+        raise ValueError(
+            f"--install-from {folder}: no pretrained file there; expected one of "
+            f"{', '.join(BY_NAME)} (see `geoinpaint weights`)"
+        )
     bad = [why for w in found if (why := problem(w, folder / w.name))]
     if bad:
         raise ValueError("refusing to install: " + "; ".join(bad))

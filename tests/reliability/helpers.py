@@ -39,5 +39,5 @@ def fails_naming(
 
 def no_temporaries(folder: Path) -> None:
     """No temporary file or folder of an atomic write is left in `folder`."""
-    left = [p for p in Path(folder).rglob(".*") if p.suffix in (".tmp", ".old", ".partial")]
+    left = [p for p in Path(folder).rglob("*") if p.suffix in (".tmp", ".old", ".partial")]
     assert not left, left

@@ -18,7 +18,7 @@ from geoinpaint.cli import main
 from geoinpaint.data.scenes import write_split
 from geoinpaint.masks.maskset import write_maskset
 from geoinpaint.training.engine import Engine, EngineConfig
-from geoinpaint.training.state import DivergenceError, aside_path, load_checkpoint, state_key
+from geoinpaint.training.state import DivergenceError, load_checkpoint
 
 from .helpers import fails_naming, no_temporaries, snapshot
 
@@ -60,8 +60,11 @@ class Line:
 
 
 def engine(root: Path, identity: dict | None = None, **kw) -> Engine:
-    cfg = dict(epochs=3, batch_size=2, seed=5, state_path=root / "state.pt")
-    return Engine(EngineConfig(**cfg, log_csv=root / "log.csv", identity=identity, **kw))
+    cfg = dict(
+        epochs=3, batch_size=2, seed=5, state_path=root / "state.pt", log_csv=root / "log.csv"
+    )
+    keyed = {"identity": identity} if identity is not None else {}
+    return Engine(EngineConfig(**cfg, **keyed, **kw))
 
 
 def run(root: Path, routine: Line | None = None, identity: dict | None = None, **kw) -> Line:
@@ -80,6 +83,8 @@ def test_a_finished_run_rerun_writes_its_log_again_without_training(tmp_path):
 
 
 def test_changed_settings_start_fresh_keep_the_old_state_aside_and_resume_when_back(tmp_path):
+    from geoinpaint.training.state import aside_path, state_key
+
     a = run(tmp_path, identity={"lr": 0.1})
     state_a = (tmp_path / "state.pt").read_bytes()
     b = run(tmp_path, identity={"lr": 0.2})
@@ -128,7 +133,8 @@ def test_a_full_disk_during_a_state_save_leaves_the_previous_state(tmp_path, mon
 
     def save_until_full(obj, f):
         if saved:  # the first save succeeds, the next finds the disk full halfway
-            f.write(b"PK\x03\x04 half a checkpoint")
+            half = b"PK\x03\x04 half a checkpoint"
+            f.write(half) if hasattr(f, "write") else Path(f).write_bytes(half)
             raise OSError(errno.ENOSPC, "No space left on device")
         real(obj, f)
 
