@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 STAMP = ".geoinpaint-folder"
 """Marks a folder written by `atomic_dir`: only such a folder (or an empty one) is replaced."""
@@ -106,3 +107,11 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def save_figure(fig: Any, path: str | Path, **kwargs: Any) -> None:
+    """`fig.savefig(path, **kwargs)` (a matplotlib figure) atomically, in the format the
+    suffix names."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)

@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from geoinpaint.atomic import save_figure as _save_atomically  # noqa: E402
 from geoinpaint.io import read_image  # noqa: E402
 from geoinpaint.reporting.figures import show_image as _show  # noqa: E402
 from geoinpaint.testsets import load_testset  # noqa: E402
@@ -80,8 +81,7 @@ def fig_maskmix_augmix(
         fontsize=8,
     )
     fig.tight_layout()
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150, metadata={"Software": None})
+    _save_atomically(fig, out, dpi=150, metadata={"Software": None})
     plt.close(fig)
 
 
@@ -113,6 +113,5 @@ def fig_datasets(testsets: dict[str, Path], scenes: dict[str, Path], out: Path) 
             axes[r, 3].axis("off")
             axes[r, 3].text(0.05, 0.5, str(ts.manifest["class_name"].iloc[0]), fontsize=8)
     fig.tight_layout()
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150, metadata={"Software": None})
+    _save_atomically(fig, out, dpi=150, metadata={"Software": None})
     plt.close(fig)

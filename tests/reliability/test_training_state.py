@@ -208,3 +208,11 @@ def test_a_bad_state_file_is_named(split, tmp_path, caplog):
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "model.pt").write_bytes(b"not a checkpoint")
     fails_naming(caplog, train(split, tmp_path), tmp_path / "state" / "model.pt")
+
+
+def test_after_a_divergence_a_rerun_at_a_sane_setting_trains_from_scratch(tmp_path):
+    with pytest.raises(DivergenceError):
+        run(tmp_path, Line(nan_weights_at=8), identity={"lr": 10.0})
+    sane = run(tmp_path, identity={"lr": 0.1})
+    assert sane.calls == 12 and torch.isfinite(sane.w).all()
+    assert torch.equal(sane.w, run(tmp_path / "clean", identity={"lr": 0.1}).w)
