@@ -92,76 +92,51 @@ def build_testset(
             f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}"
         )
     with atomic_dir(out_dir) as tmp:
-        manifest = _write_testset(
-            scenes,
-            scenes_dir,
-            masks,
-            mask_manifest,
-            maskset_dir,
-            tmp,
-            seed,
-            fill,
-            image_column,
-            companions,
-        )
-    return manifest
-
-
-def _write_testset(
-    scenes: pd.DataFrame,
-    scenes_dir: Path,
-    masks: np.ndarray,
-    mask_manifest: pd.DataFrame,
-    maskset_dir: Path,
-    out_dir: Path,
-    seed: int,
-    fill: Fill,
-    image_column: str,
-    companions: Sequence[str],
-) -> pd.DataFrame:
-    rows = []
-    recs = scenes.itertuples()
-    for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
-        src = scenes_dir / getattr(rec, image_column)
-        image = read_image(src)
-        mask = masks[index]
-        if mask.shape != image.shape[:2]:
-            raise DatasetError(
-                f"{Path(maskset_dir) / mask_manifest['mask'].iloc[index]} is "
-                f"{mask.shape[1]}x{mask.shape[0]}, expected {image.shape[1]}x{image.shape[0]} "
-                f"like its image {src}"
+        rows = []
+        recs = scenes.itertuples()
+        for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
+            src = scenes_dir / getattr(rec, image_column)
+            image = read_image(src)
+            mask = masks[index]
+            if mask.shape != image.shape[:2]:
+                raise DatasetError(
+                    f"{Path(maskset_dir) / mask_manifest['mask'].iloc[index]} is "
+                    f"{mask.shape[1]}x{mask.shape[0]}, expected {image.shape[1]}x{image.shape[0]} "
+                    f"like its image {src}"
+                )
+            item_seed = derive_seed(seed, "fill", str(index))
+            paths = {k: tmp / k / f"{rec.id}.png" for k in ("gt", "masks", "occluded")}
+            paths["gt"].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, paths["gt"])
+            write_mask(paths["masks"], mask)
+            write_image(
+                paths["occluded"], occlude(image, mask, fill, np.random.default_rng(item_seed))
             )
-        item_seed = derive_seed(seed, "fill", str(index))
-        paths = {k: out_dir / k / f"{rec.id}.png" for k in ("gt", "masks", "occluded")}
-        paths["gt"].parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, paths["gt"])
-        write_mask(paths["masks"], mask)
-        write_image(paths["occluded"], occlude(image, mask, fill, np.random.default_rng(item_seed)))
-        extra = {}
-        for column in companions:
-            rel = getattr(rec, column)
-            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(scenes_dir / rel, out_dir / rel)
-            extra |= {column: rel, f"sha256_{column}": sha256_file(out_dir / rel)}
-        rows.append(
-            {
-                "id": rec.id,
-                "label": rec.label,
-                "class_name": rec.class_name,
-                "gt": f"gt/{rec.id}.png",
-                "mask": f"masks/{rec.id}.png",
-                "occluded": f"occluded/{rec.id}.png",
-                "hole_fraction": float(mask.mean()),
-                "seed": item_seed,
-                "fill": fill,
-                "sha256_gt": sha256_file(paths["gt"]),
-                "sha256_mask": sha256_file(paths["masks"]),
-                "sha256_occluded": sha256_file(paths["occluded"]),
-                **extra,
-            }
-        )
-    manifest = pd.DataFrame(rows, columns=[*COLUMNS, *_companion_columns(companions)])
-    manifest.to_csv(out_dir / "manifest.csv", index=False)
+            extra = {}
+            for column in companions:
+                rel = getattr(rec, column)
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(scenes_dir / rel, tmp / rel)
+                extra |= {column: rel, f"sha256_{column}": sha256_file(tmp / rel)}
+            rows.append(
+                {
+                    "id": rec.id,
+                    "label": rec.label,
+                    "class_name": rec.class_name,
+                    "gt": f"gt/{rec.id}.png",
+                    "mask": f"masks/{rec.id}.png",
+                    "occluded": f"occluded/{rec.id}.png",
+                    "hole_fraction": float(mask.mean()),
+                    "seed": item_seed,
+                    "fill": fill,
+                    "sha256_gt": sha256_file(paths["gt"]),
+                    "sha256_mask": sha256_file(paths["masks"]),
+                    "sha256_occluded": sha256_file(paths["occluded"]),
+                    **extra,
+                }
+            )
+        manifest = pd.DataFrame(rows, columns=[*COLUMNS, *_companion_columns(companions)])
+        manifest.to_csv(tmp / "manifest.csv", index=False)
     return manifest
 
 
