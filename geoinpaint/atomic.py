@@ -28,6 +28,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     _remove_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide results from a shared group
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -38,6 +39,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             # e.g. a full disk: name the file the user knows, not the temporary one
             raise type(err)(err.errno, f"{err.strerror}; {path} left as it was", None) from err
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -94,6 +102,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         (tmp / STAMP).write_text("written by geoinpaint as a whole; rewritten as a whole\n")
         yield tmp
