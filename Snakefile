@@ -38,10 +38,16 @@ rule all:
             for (paper, table), kind in TABLE_FILES.items()
             if kind == "runtime"
         ],
+        [
+            f"results/{RUN}/{paper}/table_{table}.{ext}"
+            for (paper, table), kind in TABLE_FILES.items()
+            if kind == "cost"
+            for ext in ("csv", "md", "tex")
+        ],
         [f"paper_figures/{RUN}/{paper}/{figure}.png" for paper, figure in FIGURES],
         [
             f"results/{RUN}/{paper}/maskmix_stats.csv"
             for (paper, _), spec in FIGURES.items()
-            if spec.kind == "maskmix"
+            if spec.kind == "maskmix" and maskmix_seed_masks(None)  # no Proposed run: no stats
         ],
     default_target: True

@@ -5,6 +5,7 @@ from geoinpaint.baselines import (  # noqa: F401
     classical,
     csa,
     dmfn,
+    external,
     gmcnn,
     han,
     hifill,

@@ -74,15 +74,22 @@ def train_throughput(args, method_name: str, device: torch.device, amp: bool, ta
     for batch in batches[:2]:  # warm-up (cuDNN autotuning, allocator)
         routine.train_step(batch)
     _sync(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
     t0 = time.perf_counter()
     for batch in batches[2:]:
-        routine.train_step(batch)
+        losses = routine.train_step(batch)
     _sync(device)
     seconds = time.perf_counter() - t0
     return {
         "amp": routine.amp.enabled,
         "amp_dtype": str(routine.amp.dtype) if routine.amp.enabled else None,
         "images_per_s": args.batch * args.steps / seconds,
+        "last_losses": {k: float(v) for k, v in losses.items()},
+        "finite": all(bool(torch.isfinite(v)) for v in losses.values()),
+        "peak_gib": torch.cuda.max_memory_allocated(device) / 2**30
+        if device.type == "cuda"
+        else None,
         "notes": method.notes(),
     }
 
@@ -116,7 +123,14 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument(
+        "--fp16",
+        action="store_true",
+        help="float16 autocast with a gradient scaler even where bfloat16 is supported",
+    )
     args = p.parse_args()
+    if args.fp16:
+        torch.cuda.is_bf16_supported = lambda *a, **k: False
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -136,13 +150,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         task_net = random_task_net(args.task_arch, Path(tmp))
         for name in args.methods:
-            result["methods"][name] = {
-                "training": [train_throughput(args, name, device, a, task_net) for a in amps],
-                "inference_s_per_image": {
-                    str(s): inference_time(args, name, device, s) for s in args.sizes
-                },
-            }
+            try:
+                result["methods"][name] = {
+                    "training": [train_throughput(args, name, device, a, task_net) for a in amps],
+                    "inference_s_per_image": {
+                        str(s): inference_time(args, name, device, s) for s in args.sizes
+                    },
+                }
+            except Exception as err:  # noqa: BLE001 - one method's failure is a result too
+                result["methods"][name] = {"error": f"{type(err).__name__}: {err}"}
             print(name, json.dumps(result["methods"][name]), flush=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(result, indent=1) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
 

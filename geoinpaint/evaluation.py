@@ -47,8 +47,9 @@ def _json(record: dict) -> str:
 
 
 def write_model_record(method: Method, out_dir: Path) -> None:
-    """`model.json` in `out_dir` for a trained method (its provenance and notes)."""
-    if not method.trained:
+    """`model.json` in `out_dir` for a trained method or another tool's outputs (provenance
+    and notes)."""
+    if not method.trained and not method.by_id:
         return
     record = {"method": method.name, "provenance": method.provenance(), "notes": method.notes()}
     write_text(Path(out_dir) / MODEL_RECORD, _json(record))
@@ -59,7 +60,10 @@ def inpaint_testset(method: Method, ts: TestSet, out_dir: Path, batch: int = 16)
     PNGs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sl, images in inpaint_batches(method, ts.occluded, ts.masks, batch):
+    if method.by_id:
+        method.check(ts.ids, ts.gt.shape[1:3])
+    batches = inpaint_batches(method, ts.occluded, ts.masks, batch, truth=ts.gt, ids=ts.ids)
+    for sl, images in batches:
         for rec_id, img in zip(ts.ids[sl], images, strict=True):
             write_image(out_dir / f"{rec_id}.png", img)
     write_model_record(method, out_dir)

@@ -209,3 +209,26 @@ def load_testset(folder: Path, verify: bool = True) -> TestSet:
     occluded = np.stack([read_image(folder / p) for p in manifest["occluded"]])
     masks = np.stack([read_mask(folder / p, gt.shape[1:3]) for p in manifest["mask"]])
     return TestSet(gt, occluded, masks, manifest, folder)
+
+
+def export_testset(folder: Path, out: Path, layout: str = "pairs") -> int:
+    """Copy a frozen test set's occluded inputs and masks for another tool; returns how many.
+
+    Layouts (the two most official inpainting repositories read): `pairs` =
+    `images/<id>.png` + `masks/<id>.png`; `lama` = `<id>.png` beside `<id>_mask.png` in one
+    folder. Masks are 8-bit PNG, 255 = hole. Run the tool, then bring its outputs back as one
+    `<id>.png` per image (config `external:`).
+    """
+    if layout not in ("pairs", "lama"):
+        raise ValueError(f"unknown export layout {layout!r}, expected pairs or lama")
+    folder, out = Path(folder), Path(out)
+    manifest = read_manifest(folder, COLUMNS)
+    for rec in manifest.itertuples():
+        if layout == "pairs":
+            image, mask = out / "images" / f"{rec.id}.png", out / "masks" / f"{rec.id}.png"
+        else:
+            image, mask = out / f"{rec.id}.png", out / f"{rec.id}_mask.png"
+        for src, dest in ((folder / rec.occluded, image), (folder / rec.mask, mask)):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+    return len(manifest)

@@ -80,12 +80,12 @@ def test_coarse_only_reads_the_proposed_models_run(torch_home):
     assert first(coarse).method == "coarse-only" and first(coarse).run.method == "proposed"
 
 
-def test_the_whole_classification_grid_needs_eighteen_training_runs(lpips_present):
+def test_the_whole_classification_grid_needs_nineteen_training_runs(lpips_present):
     p = plan(config(), PAPERS)
     runs = [r for r in p.runs.values() if r.role == "rsscn7" and r.method.startswith("proposed")]
     # Proposed_b, Proposed-, Proposed, lambda 0/3/10, 8 more (alpha1, alpha2), d (4,3), (3,4),
-    # DCGAN, AugMix
-    assert len(runs) == 3 + 3 + 8 + 2 + 1 + 1
+    # DCGAN, AugMix, the authors' code
+    assert len(runs) == 3 + 3 + 8 + 2 + 1 + 1 + 1
 
 
 def test_unimplemented_methods_are_listed_as_missing_not_dropped(torch_home):
@@ -95,7 +95,7 @@ def test_unimplemented_methods_are_listed_as_missing_not_dropped(torch_home):
     missing = [r for r in rows(p, "I") if r.missing]
     assert all(r.method not in method_names() for r in missing)
     assert all("not implemented" in r.missing for r in missing)
-    assert len(rows(p, "I")) == 20
+    assert len(rows(p, "I")) == len(rows(p, "II")) + 1 == 21  # + the authors' code
 
 
 def test_a_config_can_keep_only_some_methods_and_the_table_says_so(torch_home):
@@ -146,3 +146,13 @@ def test_an_image_size_the_generator_cannot_take_is_an_error_before_any_job(torc
     small["datasets"]["rsscn7"]["size"] = 48
     with pytest.raises(ValueError, match="on 48x48 images: .*multiple of"):
         plan(small, PAPERS)
+
+
+def test_a_warm_start_adds_one_warm_up_run_that_every_variant_starts_from(torch_home):
+    p = plan(config(warm_start={"task-driven": {"method": "proposed_b", "epochs": 6}}), PAPERS)
+    warm = [r for r in p.runs.values() if r.key.startswith("warmup-")]
+    assert {r.role for r in warm} == {"rsscn7", "cvusa", "loveda"} and len(warm) == 3
+    assert all(r.method == "proposed_b" and r.overrides["epochs"] == 6 for r in warm)
+    proposed = [r for r in p.runs.values() if r.method.startswith("proposed") and r not in warm]
+    assert proposed and all(r.init_from == "warmup-proposed_b_epochs-6" for r in proposed)
+    assert not any(r.init_from for r in p.runs.values() if r.method == "csa")

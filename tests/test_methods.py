@@ -17,7 +17,11 @@ def small_options(name: str) -> dict:
     return dict(getattr(traits(name)["cls"], "SMALL", {}))
 
 
-@pytest.mark.parametrize("name", method_names())
+# every method that inpaints from the images alone (`external` reads another tool's files)
+INPAINTING = [n for n in method_names() if not traits(n)["cls"].by_id]
+
+
+@pytest.mark.parametrize("name", INPAINTING)
 def test_method_fills_holes_without_reading_the_occluder(name, testset64):
     ts = load_testset(testset64)
     method = build_method(name, options=small_options(name))
@@ -33,7 +37,7 @@ def test_method_fills_holes_without_reading_the_occluder(name, testset64):
     assert torch.allclose(method.inpaint(other, m), pred, atol=1 / 255)
 
 
-TRAINING_FREE = [n for n in method_names() if not needs_training(n)]
+TRAINING_FREE = [n for n in INPAINTING if not needs_training(n)]
 
 
 @pytest.mark.parametrize("name", TRAINING_FREE)
@@ -56,3 +60,11 @@ def test_composite_keeps_known_pixels():
     pred, images = np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3))
     masks = np.array([[[1.0, 0.0], [0.0, 0.0]]])
     assert composite(pred, images, masks)[0, :, :, 0].tolist() == [[1, 0], [0, 0]]
+
+
+def test_a_shorter_run_compresses_the_papers_stages_in_proportion():
+    rfr = build_method("rfr", options={"epochs": 24, "width": 0.125})
+    assert rfr.options.finetune_epochs == 8  # the paper's 80 of 240 epochs
+    kept = build_method("rfr", options={"epochs": 24, "finetune_epochs": 3, "width": 0.125})
+    assert kept.options.finetune_epochs == 3
+    assert build_method("rfr", options={"width": 0.125}).options.finetune_epochs == 80

@@ -214,3 +214,40 @@ def test_the_real_aid_sample_goes_through_the_registry(tmp_path):
     _prepare("aid", "inpainting", AID_MINI, tmp_path / "out")
     images, labels, _ = load_task_split("inpainting", tmp_path / "out" / "train")
     assert images.shape == (120, 32, 32, 3) and len(set(labels)) == 30
+
+
+@pytest.fixture
+def clearview(tmp_path):
+    for kind in ("clouds", "scan_line"):
+        for n in range(4):
+            for part in ("noisy", "label"):
+                _img(tmp_path / "cv" / kind / part / f"{n}.png")
+            mask = np.zeros((16, 16), np.uint8)
+            mask[4 : 8 + n, 2:10] = 255
+            (tmp_path / "cv" / kind / "mask").mkdir(parents=True, exist_ok=True)
+            Image.fromarray(mask).save(tmp_path / "cv" / kind / "mask" / f"{n}.png")
+    return tmp_path / "cv"
+
+
+def test_clear_view_triplets_are_scanned_and_a_missing_mask_is_named(clearview):
+    from geoinpaint.data.real import scan_clearview
+
+    m = scan_clearview(clearview)
+    assert len(m) == 8 and set(m["kind"]) == {"clouds", "scan_line"}
+    (clearview / "clouds" / "mask" / "2.png").unlink()
+    with pytest.raises(DatasetError, match=r"mask: no mask file for .*clouds/label/2.png"):
+        scan_clearview(clearview)
+
+
+def test_a_datasets_own_holes_become_a_frozen_mask_set_in_test_order(clearview, tmp_path):
+    from geoinpaint.cli import main
+    from geoinpaint.masks.maskset import load_maskset
+
+    _prepare("clear-view", "inpainting", clearview, tmp_path / "out")
+    test = tmp_path / "out" / "test"
+    manifest = pd.read_csv(test / "manifest.csv")
+    args = ["masks", "--kind", "dataset", "--source", str(test), "--n", "0", "--size", "32"]
+    assert main([*args, "--out", str(tmp_path / "own")]) == 0
+    masks, own = load_maskset(tmp_path / "own")
+    assert len(masks) == len(manifest) and list(own["source"]) == list(manifest["own_mask"])
+    assert 0 < masks.mean() < 1

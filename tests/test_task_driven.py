@@ -97,6 +97,15 @@ def test_paper_generator_uses_resnet34_layers_and_runs_forward_backward():
     assert net.coarse.stem[0].weight.grad is not None
 
 
+@pytest.mark.parametrize(
+    ("encoder", "skips", "count"),
+    [("resnet34", 6, 157_387_654), ("resnet34", 4, 72_424_326), ("resnet-small", 6, 1_361_398)],
+)
+def test_generator_parameter_counts_are_pinned(encoder, skips, count):
+    """Both encoder-decoders, InstanceNorm without affine parameters (docs/fidelity.md)."""
+    assert n_params(CoarseToFine(encoder, skips)) == count
+
+
 def test_imagenet_weights_go_into_layers_one_to_three_only():
     net = CoarseToFine("resnet34")
     ref = resnet34(weights=None).state_dict()
@@ -157,6 +166,32 @@ def test_config_rejects_a_typo_naming_it_and_accepts_nested_maskmix():
     plain = dataclasses.asdict(cfg)
     plain["augmix"]["ops"] = list(plain["augmix"]["ops"])
     assert make_options(TaskDrivenOptions, plain) == cfg
+
+
+def test_options_name_a_wrong_choice_and_the_consistency_term_needs_augmix():
+    with pytest.raises(ValueError, match="adv_input.*authors-code"):
+        make_options(TaskDrivenOptions, {"adv_input": "code"})
+    with pytest.raises(ValueError, match="needs augment: augmix"):
+        make_options(TaskDrivenOptions, {"jsd_weight": 12.0, "augment": "maskmix"})
+    assert make_options(TaskDrivenOptions, {"jsd_weight": 12.0, "augment": "augmix"}).jsd_weight
+
+
+def test_augmix_consistency_term_is_the_jsd_of_the_task_networks_three_predictions(
+    monkeypatch, torch_home
+):
+    from test_authors_code import batch, routine_for
+
+    routine, _ = routine_for("proposed-augmix", monkeypatch, skips=4, jsd_weight=12.0)
+    assert "Jensen-Shannon" in routine.method.provenance()["consistency"]
+    out = routine.train_step(batch(views=True))
+    assert out["jsd"] > 0
+    expected = out["l1"] + out["gan"] + 5.0 * out["task"] + 12.0 * out["jsd"]
+    assert out["total"].item() == pytest.approx(expected.item(), rel=1e-5)
+    same = batch()
+    same.views = torch.stack([same.images, same.images])  # three identical views agree
+    assert routine.train_step(same)["jsd"].item() == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="two AugMix views"):
+        routine.train_step(batch())
 
 
 def test_variants_differ_only_in_task_loss_and_augmentation():
@@ -221,13 +256,13 @@ def _engine(tmp_path: Path, save_every_s: float = 600.0) -> Engine:
 
 def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
     reference = Quadratic()
-    _engine(tmp_path / "a").run(reference, 7, _indices)
+    _engine(tmp_path / "a").run(reference, 8, _indices)
     killed = Quadratic(fail_at=6)  # inside epoch 2 (4 steps per epoch)
     with pytest.raises(KeyboardInterrupt):
-        _engine(tmp_path / "b", save_every_s=0).run(killed, 7, _indices)
+        _engine(tmp_path / "b", save_every_s=0).run(killed, 8, _indices)
     assert load_checkpoint(tmp_path / "b" / "state.pt")["step"] == 1
     resumed = Quadratic()
-    history = _engine(tmp_path / "b").run(resumed, 7, _indices)
+    history = _engine(tmp_path / "b").run(resumed, 8, _indices)
     assert torch.equal(resumed.w, reference.w)
     assert len(history) == 3 and (tmp_path / "b" / "log.csv").read_text().count("\n") == 4
 
@@ -235,7 +270,7 @@ def test_engine_killed_mid_epoch_resumes_to_the_same_result(tmp_path):
 def test_engine_stops_on_nan_and_keeps_the_last_good_state(tmp_path):
     routine = Quadratic(nan_at=6)
     with pytest.raises(DivergenceError, match="last good state is kept"):
-        _engine(tmp_path).run(routine, 7, _indices)
+        _engine(tmp_path).run(routine, 8, _indices)
     state = load_checkpoint(tmp_path / "state.pt")
     assert state["epoch"] == 1 and torch.isfinite(state["routine"]["w"]).all()
 
@@ -327,3 +362,9 @@ def test_too_few_seed_masks_is_a_clear_error(scenes64, tmp_path):
     write_maskset(tmp_path / "few", "cloud", 5, 64, seed=0)
     with pytest.raises(ValueError, match="needs 21"):
         load_train_set("classification", scenes64 / "train", tmp_path / "few")
+
+
+def test_a_lone_last_sample_is_not_a_batch_of_its_own():
+    from geoinpaint.training.engine import steps
+
+    assert steps(105, 4) == 26 and steps(106, 4) == 27 and steps(7, 1) == 7 and steps(8, 4) == 2

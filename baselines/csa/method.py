@@ -94,6 +94,7 @@ class CSA(TrainableMethod):
     ARCHITECTURE = ("width", "downsamplings")
     PAPER_LABEL = "CSA"
     multiple = 256  # 2^downsamplings: the paper's nets; `build` sets a variant's own
+    EPOCH_OPTIONS = ("lr_constant_epochs", "lr_decay_epochs")
     SMALL = {"width": 0.125, "downsamplings": 6}
     options: CSAOptions
 

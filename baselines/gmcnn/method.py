@@ -80,6 +80,7 @@ class GMCNN(TrainableMethod):
     ARCHITECTURE = ("width", "dilations", "padding")
     PAPER_LABEL = "GMCNN"
     multiple = 4
+    EPOCH_OPTIONS = ("pretrain_epochs",)
     SMALL = {"width": 0.125, "dilations": [2, 4], "confidence_size": 17}
     options: GMCNNOptions
 

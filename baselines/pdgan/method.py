@@ -107,6 +107,7 @@ class PDGAN(TrainableMethod):
     PAPER_LABEL = "PD-GAN"
     multiple = 64  # 2^levels: the paper's nets; `build` sets a variant's own
     SIZE_OPTION = "size"
+    EPOCH_OPTIONS = ("prior_epochs",)
     SMALL = {"width": 0.0625, "levels": 5, "size": 64}
     options: PDGANOptions
 

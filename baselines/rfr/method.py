@@ -59,6 +59,7 @@ class RFR(TrainableMethod):
     ARCHITECTURE = ("width", "iterations", "kernel")
     PAPER_LABEL = "RFR"
     multiple = 16  # a stride-2 head, then three stride-2 levels in the RFR module
+    EPOCH_OPTIONS = ("finetune_epochs",)
     SMALL = {"width": 0.125}
 
     def build(self) -> dict[str, nn.Module]:

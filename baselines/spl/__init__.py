@@ -76,6 +76,7 @@ class SPL(TrainableMethod):
     ARCHITECTURE = ("width", "blocks", "rdbs", "rdb_layers", "prior_channels", "prior_scale")
     PAPER_LABEL = "SPL"
     multiple = 4
+    EPOCH_OPTIONS = ("lr_decay_epoch", "prior_cut_epoch")
     SMALL = {"width": 0.125, "blocks": 4, "rdbs": 4, "prior_scale": 1}
 
     def build(self) -> dict[str, nn.Module]:

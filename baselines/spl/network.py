@@ -1,5 +1,5 @@
 """SPL's generator (Zhang et al., IJCAI 2021) as the official code (WendongZh/SPL `networks.py`)
-builds it (facts: the notes on the official baselines (baselines.md), section "1. SPL"): a semantic prior learner
+builds it (facts: the notes on the official baselines): a semantic prior learner
 and an image generator, trained end to end.
 
 - Prior learner: sees the masked image (holes white) and the mask, both nearest-upsampled by

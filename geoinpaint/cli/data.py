@@ -53,6 +53,20 @@ def cmd_check_data(a: argparse.Namespace) -> None:
 def cmd_masks(a: argparse.Namespace) -> None:
     from geoinpaint.masks.maskset import write_maskset
 
+    if a.kind == "dataset":
+        from geoinpaint.masks.own import write_own_maskset
+
+        if a.source is None:
+            raise ValueError("--kind dataset reads a test split's own masks: give --source")
+        m = write_own_maskset(a.source, a.out, a.size)
+        log.info(
+            "%d masks of %s, hole fraction mean %.3f, in %s",
+            len(m),
+            a.source,
+            m["hole_fraction"].mean(),
+            a.out,
+        )
+        return
     m = write_maskset(
         a.out, a.kind, a.n, a.size, a.seed, a.min_fraction, a.max_fraction, a.fraction, a.source
     )
@@ -83,6 +97,19 @@ def cmd_testset(a: argparse.Namespace) -> None:
     )
 
 
+def cmd_export_testset(a: argparse.Namespace) -> None:
+    from geoinpaint.testsets import export_testset
+
+    n = export_testset(a.testset, a.out, a.layout)
+    log.info(
+        "exported %d occluded images and masks of %s (%s layout) to %s",
+        n,
+        a.testset,
+        a.layout,
+        a.out,
+    )
+
+
 def add_verbs(sub: argparse._SubParsersAction) -> None:
     from geoinpaint.data.datasets import dataset_names
     from geoinpaint.masks.fill import FILLS
@@ -107,7 +134,12 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
 
     s = verb(sub, "masks", cmd_masks, "write a frozen set of binary occlusion masks")
     s.add_argument("--out", type=Path, required=True, help="mask-set folder to write")
-    s.add_argument("--kind", choices=KINDS, default="cloud")
+    s.add_argument(
+        "--kind",
+        choices=(*KINDS, "dataset"),
+        default="cloud",
+        help="dataset: a test split's own masks (--source: the split folder)",
+    )
     s.add_argument("--n", type=int, required=True, help="number of masks")
     s.add_argument("--size", type=int, required=True, help="mask side in pixels")
     s.add_argument("--min-fraction", type=float, default=0.15, help="cloud/irregular band")
@@ -117,9 +149,26 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         "--source",
         type=Path,
         default=None,
-        help="folder of real masks: cloud anchors, or NVIDIA irregular masks",
+        help="folder of real masks: cloud anchors, NVIDIA irregular masks, or (dataset) a test "
+        "split with own masks",
     )
     s.add_argument("--seed", type=int, default=0)
+
+    s = verb(
+        sub,
+        "export-testset",
+        cmd_export_testset,
+        "write a frozen test set's occluded images and masks for another tool",
+    )
+    s.add_argument("--testset", type=Path, required=True, help="a frozen test set")
+    s.add_argument("--out", type=Path, required=True, help="folder to write")
+    s.add_argument(
+        "--layout",
+        choices=("pairs", "lama"),
+        default="pairs",
+        help="pairs: images/<id>.png + masks/<id>.png (255 = hole); lama: <id>.png beside "
+        "<id>_mask.png in one folder (LaMa's predict layout)",
+    )
 
     s = verb(sub, "testset", cmd_testset, "occlude a split with a mask set into a frozen test set")
     s.add_argument("--scenes", type=Path, required=True, help="split folder (with manifest.csv)")

@@ -74,6 +74,22 @@ def cmd_table(a: argparse.Namespace) -> None:
     print(to_markdown(df, layout))
 
 
+def cmd_describe(a: argparse.Namespace) -> None:
+    from geoinpaint.atomic import write_text
+    from geoinpaint.provenance import provenance
+    from geoinpaint.reporting.cost import cost_rows, to_latex, to_markdown
+    from geoinpaint.runtime import limit_threads
+
+    limit_threads(a.threads)
+    methods = dict(zip(a.method, a.label or a.method, strict=False))
+    df = cost_rows(methods, a.size, json.loads(a.paper), a.device)
+    df = df.assign(**provenance(a.config_hash, ""))
+    write_text(a.out, df.to_csv(index=False))
+    write_text(a.out.with_suffix(".md"), to_markdown(df, a.title, a.size))
+    write_text(a.out.with_suffix(".tex"), to_latex(df, a.title))
+    print(to_markdown(df, a.title, a.size))
+
+
 def add_verbs(sub: argparse._SubParsersAction) -> None:
     s = verb(sub, "evaluate", cmd_evaluate, "per-image metrics of folders of outputs")
     s.add_argument("--task", choices=task_choices(), default="classification")
@@ -113,3 +129,18 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--out", type=Path, required=True, help="the table's CSV (md, tex beside it)")
     s.add_argument("--config-hash", required=True)
+
+    s = verb(
+        sub,
+        "describe",
+        cmd_describe,
+        "parameters, thop MACs and torch FLOPs of methods at paper settings (IGLL Table 3)",
+    )
+    s.add_argument("--method", action="append", required=True, help="registered method")
+    s.add_argument("--label", action="append", default=[], help="row label per --method")
+    s.add_argument("--size", type=int, default=256, help="image side")
+    s.add_argument("--paper", default="{}", help="JSON: name -> {params, gmacs} from the paper")
+    s.add_argument("--title", default="Parameters and computation per image")
+    s.add_argument("--config-hash", default="")
+    add_device(s)
+    s.add_argument("--out", type=Path, required=True, help="CSV (md, tex beside it)")

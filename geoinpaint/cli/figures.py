@@ -47,22 +47,42 @@ def cmd_figure_data(a: argparse.Namespace) -> None:
 def cmd_maskmix_stats(a: argparse.Namespace) -> None:
     from geoinpaint.atomic import write_text
     from geoinpaint.masks.maskmix import MaskMixConfig
-    from geoinpaint.reporting.data_figures import maskmix_stats
-    from geoinpaint.testsets import load_testset
+    from geoinpaint.masks.maskset import load_maskset
+    from geoinpaint.reporting.data_figures import maskmix_stats, maskmix_summary
 
     mm = MaskMixConfig(**json.loads(a.maskmix))
-    stats = maskmix_stats(load_testset(a.testset).masks, mm, a.seed, a.draws)
+    masks = {name: load_maskset(folder)[0] for name, folder in a.masks}
+    stats = maskmix_stats(masks, mm, a.seed, a.draws)
     write_text(a.out, stats.to_csv(index=False))
-    q = stats["area_ratio"].quantile([0.1, 0.5, 0.9])
-    log.info(
-        "MaskMix over %d draws: binary %s, differs from seed in %.1f %%, area ratio "
-        "p10/p50/p90 %.2f/%.2f/%.2f, IoU with seed median %.2f",
-        len(stats),
-        stats["binary"].all(),
-        100 * (stats["iou_with_seed"] < 1).mean(),
-        *q,
-        stats["iou_with_seed"].median(),
-    )
+    log.info("MaskMix over %d draws per mask set (configured phi: %s):", a.draws, mm.phi)
+    print(maskmix_summary(stats).to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+def _load(method: str, checkpoint: Path, device: str):
+    from geoinpaint.methods.registry import load_method
+
+    return load_method(checkpoint, device, expect=method)
+
+
+def cmd_figure_internals(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting.method_figures import fig_internals
+
+    (method,), (checkpoint,) = a.method, a.checkpoint
+    fig_internals(_load(method, checkpoint, a.device), a.testset, a.out, a.n_images)
+    log.info("wrote %s", a.out)
+
+
+def cmd_figure_attention(a: argparse.Namespace) -> None:
+    from geoinpaint.reporting.method_figures import fig_attention
+
+    if not (len(a.label) == len(a.method) == len(a.checkpoint)):
+        raise ValueError("give one --label and one --checkpoint per --method")
+    methods = {
+        label: _load(m, c, a.device)
+        for label, m, c in zip(a.label, a.method, a.checkpoint, strict=True)
+    }
+    fig_attention(methods, a.testset, a.out, a.n_images)
+    log.info("wrote %s", a.out)
 
 
 def cmd_figure_task(a: argparse.Namespace) -> None:
@@ -150,8 +170,31 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", type=Path, required=True)
 
+    for name, fn, what in (
+        (
+            "figure-internals",
+            cmd_figure_internals,
+            "a trained method's internal maps (IGLL Fig. 9)",
+        ),
+        ("figure-attention", cmd_figure_attention, "attention of a hole position (IGLL Fig. 11)"),
+    ):
+        s = verb(sub, name, fn, what)
+        s.add_argument("--method", action="append", required=True, help="registered method")
+        s.add_argument("--checkpoint", type=Path, action="append", required=True)
+        s.add_argument("--label", action="append", default=[], help="column title per method")
+        s.add_argument("--testset", type=Path, required=True)
+        s.add_argument("--n-images", type=int, default=4)
+        add_device(s)
+        s.add_argument("--out", type=Path, required=True)
+
     s = verb(sub, "maskmix-stats", cmd_maskmix_stats, "MaskMix's hole-area statistics (CSV)")
-    s.add_argument("--testset", type=Path, required=True, help="test set whose masks seed it")
+    s.add_argument(
+        "--masks",
+        type=key_path,
+        action="append",
+        required=True,
+        help="NAME=frozen mask set whose masks seed MaskMix (e.g. a training mask set)",
+    )
     s.add_argument("--maskmix", default="{}", help="MaskMix options as JSON")
     s.add_argument("--draws", type=int, default=500)
     s.add_argument("--seed", type=int, default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -12,7 +13,7 @@ log = logging.getLogger("geoinpaint")
 NO_CHECKPOINT = "-"
 
 
-def _build(method: str, checkpoint: Path | None, device: str):
+def _build(method: str, checkpoint: Path | None, device: str, options: str = "{}"):
     from geoinpaint.methods.registry import build_method, load_method, needs_training
 
     if checkpoint is not None and str(checkpoint) != NO_CHECKPOINT:
@@ -21,7 +22,7 @@ def _build(method: str, checkpoint: Path | None, device: str):
         raise ValueError(
             f"{method} is a trained method: give its --checkpoint (`geoinpaint train`)"
         )
-    return build_method(method, device="cpu")
+    return build_method(method, options=json.loads(options), device="cpu")
 
 
 def _overlaps(a: Path, b: Path) -> bool:
@@ -41,6 +42,7 @@ def check_outputs(a: argparse.Namespace) -> None:
             ("--masks", [a.masks]),
             ("--testset", [a.testset]),
             ("--checkpoint", a.checkpoint or []),
+            ("--options folder", [json.loads(o).get("folder") for o in a.options or []]),
         )
         for p in paths
         if p is not None and str(p) != NO_CHECKPOINT
@@ -72,6 +74,9 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
         )
     if a.images is not None and a.masks is None:
         raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
+    options = a.options or ["{}"] * len(a.method)
+    if len(options) != len(a.method):
+        raise ValueError(f"give one --options (or none) per --method, got {len(options)}")
     check_outputs(a)
     checkpoints = a.checkpoint or [None] * len(a.method)
     for method, checkpoint in zip(a.method, checkpoints, strict=True):
@@ -82,8 +87,8 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
     limit_threads(a.threads)
     testset = load_testset(a.testset) if a.testset is not None else None
     with staged(a.into, a.out) as outs:
-        for method, checkpoint, out in zip(a.method, checkpoints, outs, strict=True):
-            model = _build(method, checkpoint, a.device)
+        for method, checkpoint, out, opts in zip(a.method, checkpoints, outs, options, strict=True):
+            model = _build(method, checkpoint, a.device, opts)
             if testset is not None:
                 inpaint_testset(model, testset, out, a.batch_size)
                 log.info("inpainted the test set %s with %s", a.testset, method)
@@ -140,6 +145,11 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         "to, inside, or holding an input folder)",
     )
     add_into(s, "every method's outputs")
+    s.add_argument(
+        "--options",
+        action="append",
+        help='a training-free method\'s options as JSON (e.g. external: {"folder": ...})',
+    )
     s.add_argument("--batch-size", type=int, default=16)
     add_device(s)
 

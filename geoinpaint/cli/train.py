@@ -55,6 +55,7 @@ def cmd_train(a: argparse.Namespace) -> None:
         a.threads,
         a.train_images,
         a.save_every_s,
+        a.init_from,
     )
     log.info("saved %s (%s) to %s", a.method, a.task, a.out)
 
@@ -80,6 +81,12 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--masks", type=Path, required=True, help="frozen seed masks, one per image")
     s.add_argument("--task-net", type=Path, default=None, help="frozen task network (task loss)")
     s.add_argument("--options", default="{}", help="the method's options as JSON")
+    s.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this checkpoint's networks (a warm-up run of the same architecture)",
+    )
     s.add_argument("--out", type=Path, required=True, help="final checkpoint (.pt)")
     s.add_argument("--state", type=Path, required=True, help="resumable training state (.pt)")
     s.add_argument("--log-csv", type=Path, default=None, help="per-epoch log")

@@ -71,6 +71,7 @@ class Dataset:
     real: bool = True
     max_images: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    own_masks: bool = False  # writes each test image's own hole (mask kind `dataset`)
 
 
 DATASETS: Registry[Dataset] = Registry("dataset")
@@ -140,7 +141,15 @@ def _rice(a: PrepareArgs) -> None:
     from geoinpaint.data.real.rice import scan_rice
 
     frame = scan_rice(_need_root(a, "rice"), "RICE2")
-    prepare_images(frame, "label", a.out, a.size, a.seed, a.train_fraction, a.limit)
+    prepare_images(frame, "label", a.out, a.size, a.seed, a.train_fraction, a.limit, "mask")
+
+
+def _clearview(a: PrepareArgs) -> None:
+    from geoinpaint.data.prepare import prepare_images
+    from geoinpaint.data.real.clearview import scan_clearview
+
+    frame = scan_clearview(_need_root(a, "clear-view"))
+    prepare_images(frame, "label", a.out, a.size, a.seed, a.train_fraction, a.limit, "mask")
 
 
 def _scanner(module: str, function: str) -> Callable[..., object]:
@@ -218,5 +227,18 @@ register_dataset(
         _rice,
         _scanner("rice", "scan_rice"),
         max_images=736,
+        own_masks=True,
+    )
+)
+register_dataset(
+    Dataset(
+        "clear-view",
+        "Clear-View",
+        ("inpainting",),
+        "https://sites.google.com/view/clearviewdataset (Bhattacharya & Baweja 2021)",
+        _clearview,
+        _scanner("clearview", "scan_clearview"),
+        max_images=21080,
+        own_masks=True,
     )
 )

@@ -115,9 +115,13 @@ def prepare_images(
     seed: int,
     train_fraction: float,
     limit: int = 0,
+    mask_column: str = "",
 ) -> None:
-    """Plain images for inpainting-only tables (RICE's clear images, Clear-View's): a seeded
-    `train_fraction` split of the files in `frame[column]`, resized."""
+    """Plain images for inpainting-only tables (RICE's clear images, Clear-View's labels): a
+    seeded `train_fraction` split of the files in `frame[column]`, resized. With
+    `mask_column`, each test image's own mask (non-zero = hole, nearest-neighbour resized)
+    goes to `test/own_masks/<id>.png` (manifest column `own_mask`): the dataset's own holes as
+    a further test mask set (mask kind `dataset`)."""
     order = np.random.default_rng(seed).permutation(len(frame))
     n_train = max(1, int(round(train_fraction * len(frame))))
     splits = {"train": frame.iloc[order[:n_train]], "test": frame.iloc[order[n_train:]]}
@@ -127,14 +131,20 @@ def prepare_images(
         for rec in tqdm(part.itertuples(), total=len(part), desc=split):
             image = f"images/{rec.id}.png"
             digest = resized(getattr(rec, column), out / split / image, size)
-            rows.append(
-                {
-                    "id": str(rec.id),
-                    "label": 0,
-                    "class_name": "image",
-                    "image": image,
-                    "sha256": digest,
-                    "source": getattr(rec, column),
-                }
-            )
+            row = {
+                "id": str(rec.id),
+                "label": 0,
+                "class_name": "image",
+                "image": image,
+                "sha256": digest,
+                "source": getattr(rec, column),
+            }
+            if mask_column and split == "test":
+                row["own_mask"] = f"own_masks/{rec.id}.png"
+                with Image.open(getattr(rec, mask_column)) as m:
+                    hole = (np.asarray(m.convert("L")) > 0).astype(np.uint8) * 255
+                dest = out / split / row["own_mask"]
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(hole).resize((size, size), Image.Resampling.NEAREST).save(dest)
+            rows.append(row)
         write_manifest(rows, out / split)

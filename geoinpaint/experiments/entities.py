@@ -36,6 +36,7 @@ class Role:
     train_fraction: float = 0.5
     limit: int = 0
     real: bool = False
+    seed: int = 0  # of the splits (real) or of the scenes (a procedural stand-in's own draw)
 
     @property
     def n_train(self) -> int:
@@ -78,6 +79,7 @@ class TrainingRun:
     key: str
     method: str
     options: tuple[tuple[str, Any], ...]
+    init_from: str = ""  # key of the warm-up run (same role, seed, masks) it starts from
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -95,6 +97,7 @@ class Output:
     source: str  # "clean", "occluded" or "method"
     method: str = ""
     run: TrainingRun | None = None
+    options: tuple[tuple[str, Any], ...] = ()  # of a training-free method (e.g. a folder)
 
 
 @dataclass

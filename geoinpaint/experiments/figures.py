@@ -9,19 +9,18 @@ from typing import Any
 from geoinpaint.experiments.entities import Output, Plan
 from geoinpaint.experiments.papers import FigureSpec
 
-FIGURE_KINDS = ("qualitative", "tradeoff", "maskmix", "datasets", "task")
-
-
-def _first(outputs: dict[tuple[str, str], dict[int, Output]]) -> Output:
-    return next(iter(next(iter(outputs.values())).values()))
+FIGURE_KINDS = ("qualitative", "tradeoff", "maskmix", "datasets", "task", "internals", "attention")
 
 
 def _table_outputs(plan: Plan, fig: FigureSpec) -> list[tuple[str, Output]]:
-    """(label, output of the first block and seed) of every implemented method row."""
+    """(label, output on the figure's block, first seed) of the implemented method rows (the
+    figure's `rows` by index, else all)."""
     table = plan.tables[(fig.paper, fig.table)]
+    block = table.blocks[fig.block]
+    rows = [table.rows[i] for i in fig.rows] if fig.rows else table.rows
     return [
-        (row.label, _first(row.outputs))
-        for row in table.rows
+        (row.label, row.outputs[block][plan.seeds[0]])
+        for row in rows
         if row.source == "method" and not row.missing
     ]
 
@@ -41,6 +40,10 @@ def _default_testset(plan: Plan, role: str) -> str:
 
 def figure_inputs(plan: Plan, fig: FigureSpec) -> list[str]:
     seed = plan.seeds[0]
+    if fig.kind in ("internals", "attention"):
+        outs = _table_outputs(plan, fig)
+        o = outs[0][1]
+        return [plan.testset(o.role, o.maskset, seed)] + [plan.checkpoint(x.run) for _, x in outs]
     if fig.kind == "qualitative":
         outs = _table_outputs(plan, fig)
         groups = {(o.role, o.maskset) for _, o in outs}
@@ -80,6 +83,18 @@ def figure_command(plan: Plan, fig: FigureSpec, out: str, config: dict[str, Any]
         return (
             f"geoinpaint figure --testset {q(plan.testset(o.role, o.maskset, seed))} {methods}"
             f" --out {q(out)} --n-images {n}"
+        )
+    if fig.kind in ("internals", "attention"):
+        outs = _table_outputs(plan, fig)
+        o = outs[0][1]
+        models = " ".join(
+            f"--method {q(x.method)} --checkpoint {q(plan.checkpoint(x.run))} --label {q(label)}"
+            for label, x in outs
+        )
+        testset = plan.testset(o.role, o.maskset, seed)
+        return (
+            f"geoinpaint figure-{fig.kind} {models} --testset {q(testset)}"
+            f" --n-images {min(n, 4)} --device cpu --out {q(out)}"
         )
     if fig.kind == "tradeoff":
         points = " ".join(

@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 KINDS = ("metrics", "runtime", "cost")
+ALL_METHODS = "all"
+"""`rows: all` (a cost table): a row per registered trained method."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,15 @@ class TableSpec:
     masksets: tuple[str, ...] = ()
     train_maskset: str = ""
     caption: str = ""
+    size: int = 256
+    paper_values: dict[str, dict[str, float]] = field(default_factory=dict)
+    all_methods: bool = False
 
 
 @dataclass(frozen=True)
 class FigureSpec:
+    """A paper figure: `kind`, the table it draws from, and which of its blocks / rows."""
+
     paper: str
     id: str
     kind: str
@@ -65,6 +72,8 @@ class FigureSpec:
     table: str = ""
     task: str = ""
     option: str = ""
+    block: int = 0
+    rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,9 +122,11 @@ def _expand(row: dict[str, Any], grids: dict[str, list], where: str) -> list[dic
     ]
 
 
-def row_specs(raw: list[dict[str, Any]], grids: dict[str, list], where: str) -> tuple[RowSpec, ...]:
-    """Rows of one table with every `expand` unrolled (labels still templates)."""
+def row_specs(raw: list[Any], grids: dict[str, list], where: str) -> tuple[RowSpec, ...]:
+    """Rows of one table with every `expand` unrolled (labels still templates). An item that is
+    itself a list of rows (a YAML alias of a shared row list) is inlined where it stands."""
     out = []
+    raw = [row for item in raw for row in (item if isinstance(item, list) else [item])]
     for i, row in enumerate(raw):
         here = f"{where} row {i + 1}"
         source = row.get("source", "method")
@@ -149,6 +160,8 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
         kind = t.get("kind", "metrics")
         if kind not in KINDS:
             raise ValueError(f"{where}: kind {kind!r} is not one of {KINDS}")
+        raw_rows = t.get("rows") or []
+        all_methods = raw_rows == ALL_METHODS
         tables[tid] = TableSpec(
             paper=name,
             id=tid,
@@ -158,11 +171,14 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
             columns=tuple(t.get("columns", ())),
             extended=bool(t.get("extended", False)),
             options={str(k): dict(v) for k, v in (t.get("options") or {}).items()},
-            rows=row_specs(t.get("rows") or [], grids, where),
+            rows=() if all_methods else row_specs(raw_rows, grids, where),
             datasets=tuple(t.get("datasets", ())),
             masksets=tuple(t.get("masksets", ())),
             train_maskset=str(t.get("train_maskset", "")),
             caption=str(t.get("caption", "")),
+            size=int(t.get("size", 256)),
+            paper_values={str(k): dict(v) for k, v in (t.get("paper") or {}).items()},
+            all_methods=all_methods,
         )
     figures = {
         str(fid): FigureSpec(
@@ -173,6 +189,8 @@ def load_paper(path: Path, overrides: dict[str, Any] | None = None) -> PaperSpec
             table=str(f.get("table", "")),
             task=str(f.get("task", "")),
             option=str(f.get("option", "")),
+            block=int(f.get("block", 0)),
+            rows=tuple(int(r) for r in f.get("rows", [f["row"]] if "row" in f else [])),
         )
         for fid, f in (doc.get("figures") or {}).items()
         if not f.get("table") or str(f["table"]) in tables

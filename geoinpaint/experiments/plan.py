@@ -16,25 +16,32 @@ from geoinpaint.experiments.entities import (
     MaskSet,
     Output,
     Plan,
-    Role,
     TablePlan,
     TableRow,
     TrainingRun,
 )
 from geoinpaint.experiments.options import method_options, run_key
 from geoinpaint.experiments.papers import (
-    LabelFormatter,
     RowSpec,
     TableSpec,
     display_map,
     load_paper,
     paper_files,
 )
+from geoinpaint.experiments.rows import (
+    add_external_rows,
+    check_run,
+    cost_table,
+    roles_of,
+    row_label,
+    table_roles,
+)
 from geoinpaint.runtime import derive_seed
 
 DEFAULT_MASKS: dict[str, dict[str, Any]] = {
     "cloud": {"kind": "cloud", "min_fraction": 0.15, "max_fraction": 0.60, "fill": "cloud"},
     "irregular": {"kind": "irregular", "min_fraction": 0.10, "max_fraction": 0.20, "fill": "white"},
+    "own": {"kind": "dataset", "fill": "white"},
     **{
         f"concentrated_{p}": {"kind": "concentrated", "fraction": p / 100, "fill": "white"}
         for p in (10, 25, 77)
@@ -43,61 +50,9 @@ DEFAULT_MASKS: dict[str, dict[str, Any]] = {
 """Mask sets every config has (config `masks:` overrides or adds)."""
 
 
-def _roles(config: dict[str, Any]) -> dict[str, Role]:
-    tasks_of = {t["dataset"]: name for name, t in config.get("tasks", {}).items()}
-    roles = {}
-    for name, d in config.get("datasets", {}).items():
-        from geoinpaint.data.datasets import get_dataset
-
-        dataset = get_dataset(d.get("source", "synthetic"))
-        task = tasks_of.get(name, "inpainting")
-        if task not in dataset.tasks:
-            raise ValueError(
-                f"datasets.{name}: {dataset.name} provides {', '.join(dataset.tasks)} data, "
-                f"but {name} serves the {task} task"
-            )
-        roles[name] = Role(
-            name=name,
-            source=dataset.name,
-            task=task,
-            size=int(d.get("size", 64)),
-            root=str(d.get("root", "")),
-            train_per_class=int(d.get("train_per_class", 60)),
-            test_per_class=int(d.get("test_per_class", 30)),
-            train_fraction=float(d.get("train_fraction", 0.5)),
-            limit=int(d.get("limit", 0)),
-            real=dataset.real,
-        )
-    for task, t in config.get("tasks", {}).items():
-        if t["dataset"] not in roles:
-            raise ValueError(
-                f"tasks.{task}.dataset is {t['dataset']!r}, which `datasets:` does not define "
-                f"(defined: {', '.join(sorted(roles)) or 'none'})"
-            )
-    return roles
-
-
 def _mask_options(spec: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     keys = ("min_fraction", "max_fraction", "fraction", "source")
     return tuple((k, spec[k]) for k in keys if spec.get(k) not in (None, ""))
-
-
-def _table_role(spec: TableSpec, roles: dict[str, Role], config: dict[str, Any]) -> list[str]:
-    if spec.datasets:
-        missing = [d for d in spec.datasets if d not in roles]
-        if missing:
-            raise ValueError(
-                f"table {spec.paper} {spec.id} uses dataset role(s) {missing}; the config's "
-                f"`datasets:` defines {sorted(roles)}"
-            )
-        return list(spec.datasets)
-    task = config.get("tasks", {}).get(spec.task)
-    if task is None:
-        raise ValueError(
-            f"table {spec.paper} {spec.id} is on the {spec.task} task, which the config's "
-            "`tasks:` does not define"
-        )
-    return [task["dataset"]]
 
 
 class _Builder:
@@ -111,7 +66,7 @@ class _Builder:
         self.seed = int(config.get("seed", 0))
         self.seeds = [int(s) for s in config.get("seeds", [self.seed])]
         self.resample = bool(config.get("resample_test", False))
-        self.roles = _roles(config)
+        self.roles = roles_of(config)
         self.masks = {**DEFAULT_MASKS, **config.get("masks", {})}
         self.get_task = get_task
         self.masksets: dict[tuple[str, str], MaskSet] = {}
@@ -125,6 +80,15 @@ class _Builder:
             )
         spec = self.masks[kind_name]
         r = self.roles[role]
+        if spec["kind"] == "dataset":
+            from geoinpaint.data.datasets import get_dataset
+
+            if not get_dataset(r.source).own_masks:
+                raise ValueError(
+                    f"mask set {kind_name!r} is {role}'s own masks, but {r.source} has none "
+                    "(a procedural stand-in never does: narrow the tables, "
+                    "experiments.<paper>.tables)"
+                )
         self.masksets.setdefault(
             (role, name),
             MaskSet(
@@ -160,9 +124,30 @@ class _Builder:
         )
         return name
 
+    def warm_up(
+        self, method: str, spec: TableSpec, role: str, seed: int, masks: str
+    ) -> TrainingRun | None:
+        """The warm-up run a method's runs start from (config `warm_start:`, by family or
+        name), added to the plan once per role, seed and training masks; None without one."""
+        from geoinpaint.experiments.options import family_of
+        from geoinpaint.methods.registry import traits
+
+        table = self.config.get("warm_start") or {}
+        entry = table.get(method) or table.get(family_of(traits(method)["cls"]))
+        if not entry:
+            return None
+        warm_method = entry["method"]
+        extra = {"epochs": entry["epochs"], **(entry.get("options") or {})}
+        options, _ = method_options(warm_method, self.config, spec, {}, self.roles[role].size)
+        options.update(extra)
+        self._check(warm_method, options, role, spec)
+        key = run_key(f"warmup-{warm_method}", extra)
+        run = TrainingRun(role, seed, masks, key, warm_method, tuple(sorted(options.items())))
+        return self.runs.setdefault((role, seed, masks, key), run)
+
     def _check(self, method: str, options: dict[str, Any], role: str, spec: TableSpec) -> None:
         where = f"table {spec.paper} {spec.id}, dataset {role}"
-        _check_run(method, options, self.roles[role].size, where)
+        check_run(method, options, self.roles[role].size, where)
 
     def output(self, row: RowSpec, spec: TableSpec, role: str, maskset: str, seed: int) -> Output:
         group = self.groups.setdefault((role, maskset, seed), {})
@@ -173,13 +158,15 @@ class _Builder:
 
         method = row.method or ""
         if not traits(method)["trained"]:
-            out = Output(role, maskset, seed, method, "method", method)
+            key = method if not row.options else run_key(method, row.overrides)
+            out = Output(role, maskset, seed, key, "method", method, options=row.options)
             return group.setdefault(out.key, out)
         size = self.roles[role].size
         options, effective = method_options(method, self.config, spec, row.overrides, size)
         self._check(method, options, role, spec)
         train_kind = spec.train_maskset or self.get_task(self.roles[role].task).default_maskset
         self.train_maskset(role, train_kind, seed)
+        warm = self.warm_up(trained_as(method), spec, role, seed, f"train_{train_kind}")
         run = TrainingRun(
             role,
             seed,
@@ -187,6 +174,7 @@ class _Builder:
             run_key(trained_as(method), effective),
             trained_as(method),
             tuple(sorted(options.items())),
+            warm.key if warm else "",
         )
         run = self.runs.setdefault((role, seed, run.train_maskset, run.key), run)
         if run.overrides != options:
@@ -195,43 +183,25 @@ class _Builder:
         return group.setdefault(out.key, out)
 
 
-def _check_run(method: str, options: dict[str, Any], size: int, where: str) -> None:
-    from geoinpaint.methods.options import make_options
-    from geoinpaint.methods.registry import traits
-
-    t = traits(method)
-    try:
-        built = make_options(t["cls"].Options, {**options, **t["preset"]})
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{where}: {err}") from err
-    problem = t["cls"].size_problem(built, size)
-    if problem:
-        raise ValueError(f"{where}: {method} on {size}x{size} images: {problem}")
-
-
-def _label(row: RowSpec, method_label: str, display: dict[str, str], size: int) -> str:
-    template = row.label_template if row.label_template != row.method else method_label
-    try:
-        return LabelFormatter(display, size).format(template, **row.overrides)
-    except (KeyError, IndexError, ValueError) as err:
-        raise ValueError(f"row label {template!r}: {err} (options {row.overrides})") from err
-
-
 def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str] | None):
     from geoinpaint.methods.registry import method_names, traits
 
-    roles = _table_role(spec, b.roles, b.config)
+    if spec.kind == "cost":
+        return cost_table(spec, only)
+    roles = table_roles(spec, b.roles, b.config)
     masksets = list(spec.masksets) or [b.get_task(b.roles[roles[0]].task).default_maskset]
     blocks = [(r, m) for r in roles for m in masksets]
     known = set(method_names())
     plan = TablePlan(spec, blocks, [])
     for row in spec.rows:
-        if row.method is not None and only is not None and row.method not in only:
+        # a config's `methods:` narrowing never drops the `external:` rows it asked for itself
+        kept = row.method == "external" or only is None or row.method in only
+        if row.method is not None and not kept:
             plan.excluded.append(row.label_template)
             continue
         size = b.roles[roles[0]].size
         if row.method is not None and row.method not in known:
-            label = _label(row, row.method, display, size)
+            label = row_label(row, row.method, display, size)
             plan.rows.append(
                 TableRow(
                     label,
@@ -242,7 +212,7 @@ def _table(b: _Builder, spec: TableSpec, display: dict[str, str], only: list[str
             )
             continue
         method_label = traits(row.method)["label"] if row.method else row.label_template
-        entry = TableRow(_label(row, method_label, display, size), row.method or "", row.source)
+        entry = TableRow(row_label(row, method_label, display, size), row.method or "", row.source)
         for role, maskset in blocks:
             b.test_maskset(role, maskset)
             entry.outputs[(role, maskset)] = {
@@ -261,13 +231,19 @@ def plan(config: dict[str, Any], papers_dir: Path | str = "config/experiments") 
         if wanted and name not in wanted:
             continue
         overrides = wanted.get(name) or {}
-        paper = load_paper(path, overrides)
+        paper = add_external_rows(load_paper(path, overrides), config.get("external") or [])
         papers[name] = paper
         display = display_map(path)
         only = overrides.get("methods")
         for tid, spec in paper.tables.items():
             tables[(name, tid)] = _table(b, spec, display, only)
+    # every task network is scored on its clean and occluded test images (its sanity figure)
     for role, r in b.roles.items():
         if b.get_task(r.task).has_network:
-            b.test_maskset(role, b.get_task(r.task).default_maskset)
+            maskset = b.get_task(r.task).default_maskset
+            b.test_maskset(role, maskset)
+            for seed in b.seeds:
+                group = b.groups.setdefault((role, maskset, seed), {})
+                for source in ("clean", "occluded"):
+                    group.setdefault(source, Output(role, maskset, seed, source, source))
     return Plan(b.run, b.seeds, b.roles, b.masksets, b.runs, b.groups, papers, tables, b.resample)

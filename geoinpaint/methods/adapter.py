@@ -28,18 +28,38 @@ def to_tensors(
 
 
 def inpaint_batches(
-    method: Method, images: np.ndarray, masks: np.ndarray, batch_size: int = 16, desc: str = ""
+    method: Method,
+    images: np.ndarray,
+    masks: np.ndarray,
+    batch_size: int = 16,
+    desc: str = "",
+    truth: np.ndarray | None = None,
+    ids: list[str] | None = None,
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """Inpaint `(N, H, W, 3) float32 in [0, 1]` occluded images with their `(N, H, W)` masks;
-    yields `(slice, composited (B, H, W, 3) float32)` per batch (known pixels unchanged)."""
+    yields `(slice, composited (B, H, W, 3) float32)` per batch (known pixels unchanged).
+    `truth`, the clean images, reaches only a method that `wants_ground_truth`."""
     if batch_size < 1:
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
+    if method.wants_ground_truth and truth is None:
+        raise ValueError(
+            f"{method.name} is set to read the ground truth at test time; it can only inpaint "
+            "a frozen test set"
+        )
     for i in tqdm(
         range(0, len(images), batch_size), desc=desc or f"inpaint {method.name}", unit="batch"
     ):
         sl = slice(i, i + batch_size)
         x, m = to_tensors(images[sl], masks[sl], method.device)
-        pred = method.inpaint(x, m)
+        if method.by_id:
+            if ids is None:
+                raise ValueError(f"{method.name} reads outputs by test-image id: give the ids")
+            pred = method.inpaint_by_id(ids[sl], x, m)
+        elif method.wants_ground_truth:
+            gt, _ = to_tensors(truth[sl], masks[sl], method.device)
+            pred = method.inpaint_with_truth(x, m, gt)
+        else:
+            pred = method.inpaint(x, m)
         if tuple(pred.shape) != tuple(x.shape):
             raise ValueError(
                 f"method {method.name!r} returned {tuple(pred.shape)}, expected {tuple(x.shape)}"

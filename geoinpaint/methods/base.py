@@ -37,6 +37,19 @@ T = TypeVar("T")
 CHECKPOINT_FORMAT = "geoinpaint-method-1"
 
 
+def scale_schedule(options: T, paper: T, given: dict[str, Any] | None, keys: tuple[str, ...]) -> T:
+    """`options` with each epoch-counted option of `keys` that `given` leaves unset scaled by
+    `epochs / paper.epochs` (rounded; see `TrainableMethod.EPOCH_OPTIONS`)."""
+    import dataclasses
+
+    given = given or {}
+    if "epochs" not in given or not keys:
+        return options
+    ratio = options.epochs / paper.epochs
+    scaled = {k: round(getattr(paper, k) * ratio) for k in keys if k not in given}
+    return dataclasses.replace(options, **scaled)
+
+
 class Method(ABC):
     """An inpainting method: `inpaint` a batch.
 
@@ -57,6 +70,27 @@ class Method(ABC):
     @abstractmethod
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """`(N, 3, H, W)` occluded images and `(N, 1, H, W)` masks -> `(N, 3, H, W)` in [0, 1]."""
+
+    by_id: bool = False
+    """True for a method that reads per-image files (another tool's outputs): the evaluation
+    calls `inpaint_by_id(ids, images, masks)` with the test images' ids instead of `inpaint`."""
+
+    def inpaint_by_id(
+        self, ids: list[str], images: torch.Tensor, masks: torch.Tensor
+    ) -> torch.Tensor:
+        return self.inpaint(images, masks)
+
+    wants_ground_truth: bool = False
+    """True for a setting that reads the ground truth at test time (a leak some authors' code
+    has, e.g. IGLL's ground-truth edges): the evaluation then passes it to
+    `inpaint_with_truth` and records that the row saw it; folders without ground truth refuse
+    such a method."""
+
+    def inpaint_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        """`inpaint` for a method that `wants_ground_truth`."""
+        return self.inpaint(images, masks)
 
     def provenance(self) -> dict[str, str]:
         """What a results row records about how this method was built (files, fallbacks)."""
@@ -103,6 +137,10 @@ class TrainableMethod(Method):
     Options: ClassVar[type] = TrainOptions
     ARCHITECTURE: ClassVar[tuple[str, ...]] = ()
     PAPER_LABEL: ClassVar[str] = ""
+    EPOCH_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    """Options counted in epochs (a pretraining stage, a learning-rate step): when a run sets
+    `epochs` but not these, they are scaled with it (the paper's schedule, compressed), so a
+    short CPU run keeps the paper's stages in proportion."""
     SIZE_OPTION: ClassVar[str | None] = None
     """The option a network is built for an image side with (e.g. MAT's `size`): the plan sets
     it to each dataset's image size unless a row sets it."""
@@ -112,7 +150,9 @@ class TrainableMethod(Method):
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, device: Any = "cpu"):
         super().__init__(name, options, device)
-        self.options = make_options(self.Options, options)
+        self.options = scale_schedule(
+            make_options(self.Options, options), self.Options(), options, self.EPOCH_OPTIONS
+        )
         self._provenance: dict[str, str] = {}
         self._notes: list[str] = []
         self.nets = nn.ModuleDict(self.build()).to(self.device)
@@ -145,6 +185,19 @@ class TrainableMethod(Method):
         self.nets.eval()
         return self.predict(images, masks).float().clamp(0, 1)
 
+    @torch.no_grad()
+    def inpaint_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        self.nets.eval()
+        return self.predict_with_truth(images, masks, truth).float().clamp(0, 1)
+
+    def predict_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        """`predict` for a setting that reads the ground truth (see `wants_ground_truth`)."""
+        return self.predict(images, masks)
+
     def variant(self) -> dict[str, Any]:
         """Architecture options that differ from the paper's, i.e. from the registered name's
         preset over the class defaults (empty at paper settings)."""
@@ -155,6 +208,8 @@ class TrainableMethod(Method):
 
     def notes(self) -> list[str]:
         out = []
+        if self.wants_ground_truth:
+            out.append("reads the ground truth at test time (the authors' code's leak)")
         if self.variant():
             changed = ", ".join(f"{k}={v}" for k, v in self.variant().items())
             out.append(f"CPU variant ({changed}), not the paper's architecture")

@@ -28,7 +28,7 @@ class TrainOptions:
         augment: training-time augmentation of the seed masks / images: `none`, `maskmix`
             (task-driven paper, Eq. 7) or `augmix` (its Table VIII); applied by the collate step.
         amp: mixed precision on CUDA (bfloat16 where supported); ignored on the CPU.
-        maskmix, augmix: their hyper-parameters (config `occlusion.maskmix` / `.augmix`).
+        maskmix, augmix: their hyper-parameters (config `augmentation.maskmix` / `.augmix`).
     """
 
     epochs: int = 1

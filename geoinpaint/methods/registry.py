@@ -135,6 +135,7 @@ def load_method(checkpoint: Path, device: Any = "cpu", expect: str | None = None
         ValueError: not a method checkpoint, or one of another method.
     """
     from geoinpaint.methods.base import CHECKPOINT_FORMAT
+    from geoinpaint.metrics.weights import sha256_of
     from geoinpaint.training.state import load_checkpoint
 
     state = load_checkpoint(checkpoint)
@@ -150,4 +151,5 @@ def load_method(checkpoint: Path, device: Any = "cpu", expect: str | None = None
     method = build_method(name, options=state["options"], device=device)
     method.load_state_dict(state)
     method.checkpoint = Path(checkpoint)
+    method.record("checkpoint", f"{method.checkpoint.name} (sha256 {sha256_of(checkpoint)[:12]})")
     return method

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from geoinpaint.io import MANIFEST, DatasetError, sha256_file
+from geoinpaint.masks.augmix import COLOUR_OPS, moves_content
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
 from geoinpaint.methods.registry import build_method, needs_training
@@ -67,10 +68,12 @@ def run_identity(
     task_net: Path | None,
     seed: int,
     train_images: int,
+    init_from: Path | None = None,
 ) -> dict[str, Any]:
     """What defines a training run's result, for its resumable state's key: the method and its
     resolved options, the task, the data and mask manifests (they list every file's sha256),
-    the frozen task network's bytes, the seed and the number of training images."""
+    the frozen task network's bytes, the seed, the number of training images and the bytes of
+    the checkpoint it starts from (a warm start)."""
     return {
         "method": model.name,
         "options": dataclasses.asdict(model.options),
@@ -80,7 +83,23 @@ def run_identity(
         "task_net": sha256_file(task_net) if task_net else None,
         "seed": seed,
         "train_images": train_images,
+        "init_from": sha256_file(init_from) if init_from else None,
     }
+
+
+def warm_start(model: TrainableMethod, checkpoint: Path) -> None:
+    """Load another trained run's networks into `model` (same architecture, strict)."""
+    from geoinpaint.metrics.weights import sha256_of
+    from geoinpaint.training.state import load_checkpoint
+
+    state = load_checkpoint(checkpoint)
+    try:
+        for key, net in model.nets.items():
+            net.load_state_dict(state["networks"][key])
+    except (KeyError, RuntimeError) as err:
+        raise ValueError(f"{checkpoint} does not fit {model.name}'s networks: {err}") from err
+    model.warm_started = True
+    model.record("warm_start", f"{checkpoint.name} (sha256 {sha256_of(checkpoint)[:12]})")
 
 
 def save_method(method: TrainableMethod, path: Path, meta: dict[str, Any] | None = None) -> None:
@@ -104,6 +123,7 @@ def train_method(
     threads: int | None = None,
     train_images: int = 0,
     save_every_s: float = 600.0,
+    init_from: Path | None = None,
 ) -> TrainableMethod:
     """Train `method` (built with `options`) and save it to `out`; resumes from `state`.
 
@@ -120,6 +140,8 @@ def train_method(
             run (`run_identity`) is resumed.
         train_images: train on this many images of the split, evenly spaced (0 = all).
         save_every_s: also save the state within an epoch after this many seconds.
+        init_from: a checkpoint whose networks the model starts from (a warm-up run of the
+            same architecture, config `warm_start`); recorded in the provenance.
     """
     if not needs_training(method):
         raise ValueError(f"method {method!r} needs no training; use `geoinpaint inpaint`")
@@ -127,14 +149,18 @@ def train_method(
     dev = resolve_device(device)
     model: TrainableMethod = build_method(method, options=options, device=dev)
     o = model.options
-    if o.augment == "augmix" and task != "classification":
+    if o.augment == "augmix" and task != "classification" and moves_content(o.augmix):
         raise ValueError(
-            "AugMix moves image content, so it applies only to scene classification "
-            "(paper Sec. L); use maskmix or none for segmentation and cross-view"
+            f"AugMix's {', '.join(moves_content(o.augmix))} move image content away from the "
+            f"{task} targets (paper Sec. IV-L): use colour operations only "
+            f"(augmix.ops: {list(COLOUR_OPS)}), maskmix or none"
         )
     data = load_train_set(task, Path(train_dir), Path(maskset_dir), train_images)
+    if init_from is not None:
+        warm_start(model, Path(init_from))
     log.info("training %s on %d %s images (%s)", method, len(data), task, options)
-    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix)
+    jsd = bool(getattr(o, "jsd_weight", 0.0))  # AugMix's consistency term needs two views
+    collate = InpaintingCollate(data, dev, seed, o.augment, o.maskmix, o.augmix, jsd)
     size = data.images.shape[1]
     ctx = TrainContext(
         task, size, len(data), dev, seed, Path(task_net) if task_net else None, collate.preview()
@@ -151,7 +177,7 @@ def train_method(
             save_every_s=save_every_s,
             desc=f"{method} {task}",
             identity=run_identity(
-                model, task, train_dir, maskset_dir, task_net, seed, train_images
+                model, task, train_dir, maskset_dir, task_net, seed, train_images, init_from
             ),
         )
     )

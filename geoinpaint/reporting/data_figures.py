@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from geoinpaint.atomic import save_figure as _save_atomically  # noqa: E402
+from geoinpaint.atomic import save_figure  # noqa: E402
 from geoinpaint.io import read_image  # noqa: E402
 from geoinpaint.reporting.figures import show_image as _show  # noqa: E402
 from geoinpaint.testsets import load_testset  # noqa: E402
@@ -24,28 +24,71 @@ if TYPE_CHECKING:  # MaskMix and AugMix load torchvision (seconds): imported whe
     from geoinpaint.masks.maskmix import MaskMixConfig
 
 
-def maskmix_stats(masks: np.ndarray, cfg: MaskMixConfig, seed: int, draws: int) -> pd.DataFrame:
-    """Per draw: seed area, MaskMix area, their ratio, and IoU with the seed mask."""
-    from geoinpaint.masks.maskmix import maskmix
+def _save(fig: plt.Figure, out: Path) -> None:
+    save_figure(fig, out, dpi=150, metadata={"Software": None})
+    plt.close(fig)
 
-    rng = np.random.default_rng(seed)
+
+def maskmix_stats(
+    masks: dict[str, np.ndarray], cfg: MaskMixConfig, seed: int, draws: int
+) -> pd.DataFrame:
+    """MaskMix's hole areas under every Phi (paper Eq. 7), `draws` draws per mask set.
+
+    Args:
+        masks: name -> seed masks `(N, H, W) float32 in {0, 1}`; draw `i` augments mask `i % N`.
+        cfg: MaskMix options; its `phi` is flagged `configured`, the other Phi rows use the same
+            random draws (same weights and warps), so they differ by Phi alone.
+
+    Returns:
+        One row per mask set, Phi and draw: seed and MaskMix hole fractions, their ratio, the
+        IoU with the seed mask, and whether the output is binary.
+    """
+    import dataclasses
+
+    from geoinpaint.masks.maskmix import PHIS, maskmix
+
     rows = []
-    for i in range(draws):
-        seed_mask = masks[i % len(masks)]
-        out = maskmix(seed_mask, rng, cfg)
-        inter = float((out * seed_mask).sum())
-        union = float(np.maximum(out, seed_mask).sum())
-        rows.append(
+    for name, seeds in masks.items():
+        for phi in PHIS:
+            rng = np.random.default_rng(seed)
+            phi_cfg = dataclasses.replace(cfg, phi=phi)
+            for i in range(draws):
+                seed_mask = seeds[i % len(seeds)]
+                out = maskmix(seed_mask, rng, phi_cfg)
+                union = float(np.maximum(out, seed_mask).sum())
+                rows.append(
+                    {
+                        "masks": name,
+                        "phi": phi,
+                        "configured": phi == cfg.phi,
+                        "draw": i,
+                        "seed_fraction": float(seed_mask.mean()),
+                        "maskmix_fraction": float(out.mean()),
+                        "area_ratio": float(out.sum() / max(seed_mask.sum(), 1)),
+                        "iou_with_seed": float((out * seed_mask).sum()) / union if union else 1.0,
+                        "binary": bool(np.isin(out, (0.0, 1.0)).all()),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def maskmix_summary(stats: pd.DataFrame) -> pd.DataFrame:
+    """Per mask set and Phi: mean hole fractions before and after, the median area ratio, and
+    the two-sample Kolmogorov-Smirnov p-value of the after- vs before-distribution."""
+    from scipy.stats import ks_2samp
+
+    def one(g: pd.DataFrame) -> pd.Series:
+        return pd.Series(
             {
-                "draw": i,
-                "seed_fraction": float(seed_mask.mean()),
-                "maskmix_fraction": float(out.mean()),
-                "area_ratio": float(out.sum() / max(seed_mask.sum(), 1)),
-                "iou_with_seed": inter / union if union else 1.0,
-                "binary": bool(np.isin(out, (0.0, 1.0)).all()),
+                "seed_fraction": g["seed_fraction"].mean(),
+                "maskmix_fraction": g["maskmix_fraction"].mean(),
+                "median_area_ratio": g["area_ratio"].median(),
+                "ks_pvalue": ks_2samp(g["seed_fraction"], g["maskmix_fraction"]).pvalue,
+                "differs_from_seed": (g["iou_with_seed"] < 1).mean(),
             }
         )
-    return pd.DataFrame(rows)
+
+    return stats.groupby(["masks", "phi"], sort=False)[list(stats.columns)].apply(one)
 
 
 def fig_maskmix_augmix(
@@ -56,7 +99,8 @@ def fig_maskmix_augmix(
     augmix_cfg: AugMixConfig,
     samples: int = 4,
 ) -> None:
-    """Rows: seed masks; columns: seed, MaskMix samples, image, AugMix samples (image + mask)."""
+    """Rows: seed masks; columns: seed, MaskMix samples, image, AugMix samples (image, with the
+    unchanged mask in red)."""
     from geoinpaint.masks.augmix import augmix
     from geoinpaint.masks.maskmix import maskmix
 
@@ -67,22 +111,21 @@ def fig_maskmix_augmix(
     fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.3 * rows), squeeze=False)
     for r in range(rows):
         seed_mask, image = ts.masks[r], ts.gt[r]
+        hole = seed_mask > 0.5
         _show(axes[r, 0], seed_mask, "seed mask" if r == 0 else "")
         for k in range(samples):
             _show(axes[r, 1 + k], maskmix(seed_mask, rng, maskmix_cfg), "MaskMix" if r == 0 else "")
         _show(axes[r, 1 + samples], image, "image" if r == 0 else "")
         for k in range(samples):
-            aug, aug_mask = augmix(image, seed_mask, rng, augmix_cfg)
-            shown = aug.copy()
-            shown[aug_mask > 0.5] = 0.5 * shown[aug_mask > 0.5] + 0.5 * np.array([1.0, 0.0, 0.0])
+            shown = augmix(image, rng, augmix_cfg)
+            shown[hole] = 0.5 * shown[hole] + 0.5 * np.array([1.0, 0.0, 0.0])
             _show(axes[r, 2 + samples + k], shown, "AugMix (+mask)" if r == 0 else "")
     fig.suptitle(
-        "MaskMix augments the mask only; AugMix moves image content (mask in red follows it)",
+        "MaskMix augments the mask only; AugMix the image only (its mask, in red, is unchanged)",
         fontsize=8,
     )
     fig.tight_layout()
-    _save_atomically(fig, out, dpi=150, metadata={"Software": None})
-    plt.close(fig)
+    _save(fig, out)
 
 
 def fig_datasets(testsets: dict[str, Path], scenes: dict[str, Path], out: Path) -> None:
@@ -113,5 +156,4 @@ def fig_datasets(testsets: dict[str, Path], scenes: dict[str, Path], out: Path) 
             axes[r, 3].axis("off")
             axes[r, 3].text(0.05, 0.5, str(ts.manifest["class_name"].iloc[0]), fontsize=8)
     fig.tight_layout()
-    _save_atomically(fig, out, dpi=150, metadata={"Software": None})
-    plt.close(fig)
+    _save(fig, out)

@@ -3,7 +3,8 @@ the targets of the task network (paper Sec. IV-A..C).
 
 The seed masks are a frozen training mask set (`geoinpaint masks`, written once like the test
 masks but from another seed): mask `i` occludes image `i`, as the paper synthesises one occluded
-version of each image. MaskMix and AugMix augment them at training time.
+version of each image. At training time MaskMix augments the masks (never the images) and
+AugMix the images (never the masks), as the paper describes both (Sec. III-C, IV-L).
 """
 
 from __future__ import annotations
@@ -48,15 +49,20 @@ class Batch:
 
     Attributes:
         images: `(B, 3, H, W) float32 in [0, 1]`, the clean ground truth.
+            (after AugMix, if used without its consistency term).
         masks: `(B, 1, H, W) float32 in {0, 1}`, 1 = hole (after MaskMix, if used).
         targets: the task targets of the images (see `InpaintingTrainSet.targets`).
         indices: `(B,)` sample indices into the training set.
+        views: `(2, B, 3, H, W)` two AugMix draws of `images` for AugMix's Jensen-Shannon
+            consistency term (`images` are then the clean images, as Hendrycks et al. train
+            with it); None otherwise.
     """
 
     images: torch.Tensor
     masks: torch.Tensor
     targets: torch.Tensor
     indices: torch.Tensor
+    views: torch.Tensor | None = None
 
     def occluded(self, fill: float | torch.Tensor = 0.0) -> torch.Tensor:
         """The images with every hole pixel set to `fill` (a value or a broadcastable tensor)."""
@@ -71,7 +77,8 @@ class InpaintingCollate:
 
     Each sample draws its augmentation from `sample_rng(seed, epoch, index, augment)` alone, so
     a batch is the same whatever the batch order or a resume point. `maskmix` augments the seed
-    mask (task-driven paper, Eq. 7); `augmix` the image (Table VIII).
+    mask (task-driven paper, Eq. 7); `augmix` the image (Table VIII), leaving the mask as it is;
+    with `jsd` it returns the clean image and two AugMix draws (`Batch.views`).
     """
 
     def __init__(
@@ -82,38 +89,49 @@ class InpaintingCollate:
         augment: str = "none",
         maskmix_cfg: MaskMixConfig | None = None,
         augmix_cfg: AugMixConfig | None = None,
+        jsd: bool = False,
     ):
         if augment not in AUGMENTS:
             raise ValueError(f"unknown augmentation {augment!r}, expected one of {AUGMENTS}")
+        if jsd and augment != "augmix":
+            raise ValueError(f"AugMix's consistency term needs augment: augmix, not {augment!r}")
         self.data, self.device, self.seed, self.augment = data, device, seed, augment
         self.maskmix_cfg = maskmix_cfg or MaskMixConfig()
         self.augmix_cfg = augmix_cfg or AugMixConfig()
+        self.jsd = jsd
 
     def __call__(self, indices: torch.Tensor, epoch: int) -> Batch:
         from geoinpaint.training.engine import sample_rng
 
-        images, masks = [], []
+        images, masks, views = [], [], []
         for i in indices.tolist():
             image, mask = self.data.images[i], self.data.masks[i]
             rng = sample_rng(self.seed, epoch, i, self.augment)
             if self.augment == "maskmix":
                 mask = maskmix(mask, rng, self.maskmix_cfg)
+            elif self.jsd:
+                views.append([augmix(image, rng, self.augmix_cfg) for _ in range(2)])
             elif self.augment == "augmix":
-                image, mask = augmix(image, mask, rng, self.augmix_cfg)
+                image = augmix(image, rng, self.augmix_cfg)
             images.append(image)
             masks.append(mask)
         return Batch(
-            torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).to(self.device),
+            self._tensor(np.stack(images)),
             torch.from_numpy(np.stack(masks))[:, None].to(self.device),
             self.data.target_batch(indices).to(self.device),
             indices,
+            self._tensor(np.stack(views, axis=1)) if views else None,
         )
+
+    def _tensor(self, images: np.ndarray) -> torch.Tensor:
+        """`(..., H, W, 3)` arrays -> `(..., 3, H, W)` tensors on the device."""
+        return torch.from_numpy(images).movedim(-1, -3).to(self.device)
 
     def preview(self, n: int = 4) -> Batch:
         """The first `n` training images with their seed masks (no augmentation)."""
         idx = torch.arange(min(n, len(self.data)))
         return Batch(
-            torch.from_numpy(self.data.images[idx.numpy()]).permute(0, 3, 1, 2).to(self.device),
+            self._tensor(self.data.images[idx.numpy()]),
             torch.from_numpy(self.data.masks[idx.numpy()])[:, None].to(self.device),
             self.data.target_batch(idx).to(self.device),
             idx,

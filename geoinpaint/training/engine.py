@@ -8,7 +8,9 @@ that turns sample indices into the routine's batch (augmentations included, see
 
 - the sample order: epoch `e` visits a permutation drawn from `(seed, e)` alone, and routines
   draw their per-sample randomness from `(seed, epoch, sample)` (`sample_rng`), so a resumed run
-  continues exactly where it stopped, even mid-epoch;
+  continues exactly where it stopped, even mid-epoch; the global torch generators (dropout,
+  noise inputs) are reseeded from `(seed, epoch, step)` before every iteration for the same
+  reason;
 - mixed precision on CUDA (`Amp`: bfloat16 autocast where supported, else float16 with a
   gradient scaler), full precision on the CPU;
 - a progress bar with the running losses and images/s, one CSV row per epoch, a sample grid PNG
@@ -156,14 +158,27 @@ class TrainRun:
     save_every_s: float = 600.0
 
 
+def step_seed(seed: int, epoch: int, step: int) -> None:
+    """Seed the global torch generators from `(seed, epoch, step)` before each iteration, so
+    whatever a network draws from them (dropout, noise inputs) is the same in a resumed run."""
+    torch.manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
+
+
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
     """The permutation of `n` samples visited in `epoch` (a function of seed and epoch only)."""
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + epoch))
 
 
+def steps(n_samples: int, batch_size: int) -> int:
+    """Batches per epoch: a last batch of a single sample is dropped when batches are larger
+    (batch normalisation cannot normalise one value per channel)."""
+    full, rest = divmod(n_samples, batch_size)
+    return full + int(rest > 1 or (rest == 1 and batch_size == 1))
+
+
 def _batches(order: torch.Tensor, batch_size: int, start: int) -> Iterator[torch.Tensor]:
-    for i in range(start * batch_size, len(order), batch_size):
-        yield order[i : i + batch_size]
+    for step in range(start, steps(len(order), batch_size)):
+        yield order[step * batch_size : (step + 1) * batch_size]
 
 
 def _check_finite(losses: dict[str, torch.Tensor], epoch: int, step: int, state: Path) -> None:
@@ -240,13 +255,7 @@ class Engine:
 
         out = Path(self.cfg.samples_dir) / f"epoch_{epoch:03d}.png"
         with atomic_path(out) as tmp:
-            save_image(
-                grid.float().clamp(0, 1),
-                tmp,
-                format="png",
-                nrow=self.cfg.samples_per_grid_row,
-                padding=1,
-            )
+            save_image(grid.float().clamp(0, 1), tmp, "png", nrow=self.cfg.samples_per_grid_row)
 
     def run(
         self, routine: Routine, n_samples: int, collate: Callable[[torch.Tensor, int], Any]
@@ -258,7 +267,7 @@ class Engine:
         if n_samples < 1:
             raise ValueError("no training samples")
         p = self._resume(routine)
-        steps_per_epoch = -(-n_samples // cfg.batch_size)
+        steps_per_epoch = steps(n_samples, cfg.batch_size)
         while p["epoch"] < cfg.epochs:
             epoch = p["epoch"]
             order = epoch_order(cfg.seed, epoch, n_samples)
@@ -271,6 +280,7 @@ class Engine:
             )
             t0, last_save = time.perf_counter() - p["seconds"], time.perf_counter()
             for idx in bar:
+                step_seed(cfg.seed, epoch, p["step"])
                 losses = routine.train_step(collate(idx, epoch))
                 _check_finite(losses, epoch + 1, p["step"], cfg.state_path)
                 for k, v in losses.items():

@@ -72,13 +72,18 @@ def relativistic_average(
 class PerceptualLoss(nn.Module):
     """LPIPS-VGG between `(N, 3, H, W)` images in [0, 1]; frozen, gradients reach the inputs.
 
+    Args:
+        rescale: map the images to [-1, 1], the range the lpips package expects; False feeds
+            [0, 1] unchanged (as the task-driven paper's authors' code does).
+
     Raises:
         WeightsUnavailable: the VGG16 trunk is not in the torch hub cache, or the lpips
             package's linear layers differ from the pinned file.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rescale: bool = True) -> None:
         super().__init__()
+        self.rescale = rescale
         require(PERCEPTUAL_TRUNK)
         require_bundled("lpips", "weights/v0.1/vgg.pth")
         import lpips
@@ -93,4 +98,6 @@ class PerceptualLoss(nn.Module):
         return self
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return self.net(pred * 2 - 1, target * 2 - 1).mean()
+        if self.rescale:
+            pred, target = pred * 2 - 1, target * 2 - 1
+        return self.net(pred, target).mean()

@@ -223,3 +223,40 @@ class IGLL(TrainableMethod):
 
     def routine(self, ctx: TrainContext) -> IGLLRoutine:
         return IGLLRoutine(self, ctx)
+
+    @property
+    def wants_ground_truth(self) -> bool:
+        """The authors' code's leak: `edge_source: ground_truth` reads the clean image's edges
+        at test time too (the evaluation passes the ground truth and the table says so)."""
+        return self.edge_detector is not None and self.options.edge_source == "ground_truth"
+
+    def predict_with_truth(
+        self, images: torch.Tensor, masks: torch.Tensor, truth: torch.Tensor
+    ) -> torch.Tensor:
+        return self.predict(images, masks, edges=self.edge_detector.raw(truth))
+
+    @torch.no_grad()
+    def internals(self, images: torch.Tensor, masks: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Named `(N, C, H, W)` maps in [0, 1] for the structure figure (IGLL's Fig. 9): the
+        edge map of the occluded input, PIRN's coarse and PERN's refined outputs."""
+        self.nets.eval()
+        masks = masks.to(images.dtype)
+        x = (images * 2 - 1) * (1 - masks)
+        edges = self.edges(images, masks) if self.edge_detector is not None else None
+        coarse, refined = self.nets["generator"](x, masks, edges)
+        out = {} if edges is None else {"edges (occluded input)": edges}
+        return out | {"PIRN (coarse)": (coarse + 1) / 2, "PERN (refined)": (refined + 1) / 2}
+
+    @torch.no_grad()
+    def attention(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor | None:
+        """PIRN's GAM attention `(N, heads, h*w, h*w)` (rows: queries) on these inputs, or None
+        without GAM (IGLL's Fig. 11)."""
+        gams = self.nets["generator"].attention_modules()
+        if not gams:
+            return None
+        gams[0].store_attention = True
+        try:
+            self.predict(images, masks)
+            return gams[0].attention
+        finally:
+            gams[0].store_attention = False

@@ -2,10 +2,13 @@
 
 Two encoder-decoders of the same structure: a Coarse Network maps the occluded image and its
 mask (4 channels) to `R_coarse`; a Residual Refinement Network maps the composited coarse map and
-the mask to a residual, `R_refined = R_coarse + E_residual` (Eq. 1).
+the mask to a residual, `R_refined = R_coarse + E_residual` (Eq. 1). The authors' code adds the
+residual to the composited coarse map instead and passes the sum through one more 3x3 conv
+(`residual_on="composite"`, `refine_conv=True`).
 
 Encoder-decoder (Fig. 3; the paper builds it after BASNet with ResNet-34 encoder layers):
 - stem: 3x3 conv (4 -> w0) + InstanceNorm + ReLU at full resolution (no stride, no max-pool);
+  InstanceNorm without affine parameters, as the authors' code (the paper is silent);
 - encoder: ResNet-34 `layer1..layer4` (w0..w3 channels at H, H/2, H/4, H/8) and, for the
   paper's six skip connections, two more stages of three basic blocks at w3 channels, each after
   a 2x2 max-pool (H/16, H/32); the authors' code has only the four ResNet stages (`skips=4`);
@@ -22,6 +25,7 @@ choice where the paper and the authors' code differ.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,11 +57,14 @@ RESNET34_PRETRAINED_STAGES = ("layer1", "layer2", "layer3")
 layers")."""
 
 
-def conv_in_relu(c_in: int, c_out: int, dilation: int = 1) -> nn.Sequential:
-    """3x3 conv (same size) + InstanceNorm + ReLU."""
+Residual = Literal["coarse", "composite"]
+
+
+def conv_in_relu(c_in: int, c_out: int, dilation: int = 1, affine: bool = False) -> nn.Sequential:
+    """3x3 conv (same size) + InstanceNorm (learned scale and shift with `affine`) + ReLU."""
     return nn.Sequential(
         nn.Conv2d(c_in, c_out, 3, padding=dilation, dilation=dilation),
-        nn.InstanceNorm2d(c_out, affine=True),
+        nn.InstanceNorm2d(c_out, affine=affine),
         nn.ReLU(inplace=True),
     )
 
@@ -97,25 +104,30 @@ class EncoderDecoder(nn.Module):
     skips, 16 with four), so the deepest stage has at least 2x2 pixels.
     """
 
-    def __init__(self, encoder: Encoder = "resnet34", skips: int = 6, in_channels: int = 4):
+    def __init__(
+        self,
+        encoder: Encoder = "resnet34",
+        skips: int = 6,
+        in_channels: int = 4,
+        norm_affine: bool = False,
+    ):
         super().__init__()
         if encoder not in SPECS:
             raise ValueError(f"unknown encoder {encoder!r}, expected one of {ENCODERS}")
         if skips not in (4, 6):
             raise ValueError(f"skips must be 6 (paper) or 4 (authors' code), got {skips}")
         self.skips = skips
-        self.stem = conv_in_relu(in_channels, SPECS[encoder].widths[0])
+        block = functools.partial(conv_in_relu, affine=norm_affine)
+        self.stem = block(in_channels, SPECS[encoder].widths[0])
         self.encoder, widths = _encoder_stages(encoder, skips)
         deepest = widths[-1]
-        self.bridge = nn.Sequential(*(conv_in_relu(deepest, deepest, 2) for _ in range(3)))
+        self.bridge = nn.Sequential(*(block(deepest, deepest, 2) for _ in range(3)))
         decoder = []
         c_prev = deepest
         for k in reversed(range(skips)):
             c_out = widths[k - 1] if k > 0 else widths[0]
             decoder.append(
-                nn.Sequential(
-                    conv_in_relu(c_prev + widths[k], widths[k]), conv_in_relu(widths[k], c_out)
-                )
+                nn.Sequential(block(c_prev + widths[k], widths[k]), block(widths[k], c_out))
             )
             c_prev = c_out
         self.decoder = nn.ModuleList(decoder)
@@ -148,15 +160,28 @@ class CoarseToFine(nn.Module):
     Args:
         encoder: `resnet34` (paper) or `resnet-small` (CPU variant).
         skips: 6 (paper) or 4 (authors' code).
-        refine_conv: add the authors' extra 3x3 conv after `R_coarse + E_residual`
-            (paper Eq. 1 has none).
+        refine_conv: add the authors' extra 3x3 conv after the residual sum (paper Eq. 1 has
+            none).
+        residual_on: what the residual is added to: `coarse`, the raw R_coarse (Eq. 1), or
+            `composite`, `R_coarse * M + I * (1 - M)` (authors' code).
+        norm_affine: InstanceNorm with learned scale and shift (the authors' code has none).
     """
 
-    def __init__(self, encoder: Encoder = "resnet34", skips: int = 6, refine_conv: bool = False):
+    def __init__(
+        self,
+        encoder: Encoder = "resnet34",
+        skips: int = 6,
+        refine_conv: bool = False,
+        residual_on: Residual = "coarse",
+        norm_affine: bool = False,
+    ):
         super().__init__()
-        self.coarse = EncoderDecoder(encoder, skips)
-        self.refine = EncoderDecoder(encoder, skips)
+        if residual_on not in ("coarse", "composite"):
+            raise ValueError(f"residual_on must be coarse or composite, got {residual_on!r}")
+        self.coarse = EncoderDecoder(encoder, skips, norm_affine=norm_affine)
+        self.refine = EncoderDecoder(encoder, skips, norm_affine=norm_affine)
         self.refine_conv = nn.Conv2d(3, 3, 3, padding=1) if refine_conv else None
+        self.residual_on = residual_on
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reconstruct the holes.
@@ -171,7 +196,8 @@ class CoarseToFine(nn.Module):
         """
         coarse = self.coarse(torch.cat([image, mask], dim=1))
         composited = coarse * mask + image * (1 - mask)
-        refined = coarse + self.refine(torch.cat([composited, mask], dim=1))
+        base = coarse if self.residual_on == "coarse" else composited
+        refined = base + self.refine(torch.cat([composited, mask], dim=1))
         if self.refine_conv is not None:
             refined = self.refine_conv(refined)
         return coarse, refined

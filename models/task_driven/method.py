@@ -26,7 +26,7 @@ class TaskDriven(TrainableMethod):
     Options = TaskDrivenOptions
     FAMILY = "task-driven"
     SMALL = {"encoder": "resnet-small", "ndf": 8}
-    ARCHITECTURE = ("encoder", "skips", "refine_conv", "ndf")
+    ARCHITECTURE = ("encoder", "skips", "refine_conv", "residual_on", "norm_affine", "ndf")
     # without the LPIPS-VGG trunk the perceptual term is dropped, so alpha1 changes nothing
     WEIGHT_DEPENDENT = {"alpha1": "vgg16-397923af.pth"}
     options: TaskDrivenOptions
@@ -44,7 +44,11 @@ class TaskDriven(TrainableMethod):
     def build(self) -> dict[str, nn.Module]:
         o = self.options
         self.multiple = 2 ** (o.skips - 1)
-        return {"generator": CoarseToFine(o.encoder, o.skips, o.refine_conv)}
+        return {
+            "generator": CoarseToFine(
+                o.encoder, o.skips, o.refine_conv, o.residual_on, o.norm_affine
+            )
+        }
 
     def forward_both(
         self, images: torch.Tensor, masks: torch.Tensor
@@ -62,6 +66,9 @@ class TaskDriven(TrainableMethod):
         """The generator's initialisation for training (paper: ImageNet layer1-3 of ResNet-34;
         `init: normal` is the authors' code); recorded in the provenance."""
         o, generator = self.options, self.nets["generator"]
+        if getattr(self, "warm_started", False):
+            self.record("init", "from the warm-up run (config warm_start)")
+            return
         if o.init == "normal":
             init_normal(generator)
             self.record("init", "every conv N(0, 0.02) (authors' code)")

@@ -5,7 +5,9 @@ are updated (the authors' order; Adam 2e-4, betas (0.5, 0.999), StepLR 30 epochs
 Generator loss (Eq. 6): `L1(R_coarse) + L1(R_refined) + a1 LPIPS-VGG(R_refined)
 + a2 [GAN_c + GAN_r] + lambda T`, where the discriminators see `R * M + I * (1 - M)` (Eq. 2)
 beside the occluded input, and T is the frozen task network's loss on the composited refined
-image (what the task network receives at test time).
+image (what the task network receives at test time). Options give the authors' code's variants
+(`adv_input`, `task_input`, `lpips_rescale`, `gan_loss`) and AugMix's Jensen-Shannon
+consistency term (`jsd_weight`, off as in the paper).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from geoinpaint.masks.augmix import jensen_shannon
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.gan import GanRoutine
 from geoinpaint.models.task_driven.generator import init_normal
@@ -52,13 +55,23 @@ class TaskDrivenRoutine(GanRoutine):
             method.record("task_network", f"{self.task_net.arch} ({ctx.task_net.name})")
         else:
             method.record("task_network", "none")
+        if o.jsd_weight:
+            if self.task_net is None or not hasattr(self.task_net, "logits"):
+                raise ValueError(
+                    f"{method.name}: AugMix's consistency term compares the frozen task "
+                    f"network's class probabilities; the {ctx.task} network gives none here"
+                )
+            method.record("consistency", f"AugMix Jensen-Shannon, weight {o.jsd_weight}")
         self.perceptual = None
         if not o.alpha1:
             method.record("perceptual_loss", "off (alpha1 = 0)")
         else:
-            self.perceptual = method.optional("perceptual_loss", losses.PerceptualLoss)
+            self.perceptual = method.optional(
+                "perceptual_loss", lambda: losses.PerceptualLoss(rescale=o.lpips_rescale)
+            )
             if self.perceptual is not None:
-                method.record("perceptual_loss", "LPIPS-VGG v0.1")
+                fed = "[-1, 1]" if o.lpips_rescale else "[0, 1] (authors' code)"
+                method.record("perceptual_loss", f"LPIPS-VGG v0.1, images in {fed}")
                 self.perceptual.to(ctx.device)
         for name, kind, layers in (
             ("dc", o.disc_coarse, o.d_coarse),
@@ -102,11 +115,19 @@ class TaskDrivenRoutine(GanRoutine):
             out[f"d_{name[1]}"] = loss
         # Then the generator, against the updated discriminators.
         self.requires_grad(False, "dc", "dr")
+        if o.adv_input == "composite":
+            shown = {"dc": torch.cat([x_in, comp_c], 1), "dr": torch.cat([x_in, comp_r], 1)}
+        else:  # the authors' code: raw R_coarse to D_c; known pixels and the refined hole to D_r
+            shown = {
+                "dc": torch.cat([x_in, coarse], 1),
+                "dr": torch.cat([gt * (1 - m), refined * m], 1),
+            }
         with self.autocast():
             rec = losses.l1(coarse, gt) + losses.l1(refined, gt)
-            adv = losses.adversarial(
-                self.nets["dc"](torch.cat([x_in, comp_c], 1)), True, o.gan_loss
-            ) + losses.adversarial(self.nets["dr"](torch.cat([x_in, comp_r], 1)), True, o.gan_loss)
+            adv = sum(
+                losses.adversarial(self.nets[name](x), True, o.gan_loss)
+                for name, x in shown.items()
+            )
             total = rec + o.alpha2 * adv
             losses_g = {"l1": rec, "gan": adv}
             if self.perceptual is not None and o.alpha1:
@@ -118,8 +139,26 @@ class TaskDrivenRoutine(GanRoutine):
             task = self.task_net.loss(seen.float(), batch.targets)
             total = total + o.lambda_task * task
             losses_g["task"] = task
+            if o.jsd_weight:
+                jsd = self._consistency(batch, seen)
+                total = total + o.jsd_weight * jsd
+                losses_g["jsd"] = jsd
         self.update("generator", total)
         return {**losses_g, **out, "total": total}
+
+    def _consistency(self, batch: Batch, seen: torch.Tensor) -> torch.Tensor:
+        """AugMix's JS(p_clean; p_aug1; p_aug2) of the frozen task network, on what it sees of
+        the reconstructions of the clean image (`seen`) and of the two AugMix views."""
+        if batch.views is None:
+            raise ValueError("jsd_weight needs the collate step's two AugMix views (jsd=True)")
+        o, m = self.method.options, batch.masks
+        outputs = [seen]
+        for view in batch.views:
+            with self.autocast():
+                _, _, refined = self.method.forward_both(view, m)
+            outputs.append(refined * m + view * (1 - m) if o.task_input == "composite" else refined)
+        assert self.task_net is not None
+        return jensen_shannon(*(self.task_net.logits(x.float()) for x in outputs))
 
     @torch.no_grad()
     def samples(self) -> torch.Tensor | None:

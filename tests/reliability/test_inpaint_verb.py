@@ -53,6 +53,16 @@ def test_an_output_folder_holding_the_inputs_is_refused(user, caplog):
     assert snapshot(user) == before
 
 
+def test_out_over_an_external_methods_folder_is_refused_and_its_files_stay(user, caplog):
+    (user / "theirs").mkdir()
+    (user / "theirs" / "a.png").write_bytes((user / "images" / "a.png").read_bytes())
+    before = snapshot(user)
+    options = json.dumps({"folder": str(user / "theirs")})
+    argv = inpaint(user, user / "theirs", "--options", options, method="external")
+    fails_naming(caplog, argv, user / "theirs", "overlaps the input --options folder")
+    assert snapshot(user) == before
+
+
 def test_a_users_folder_is_never_replaced_as_a_whole(user, tmp_path, caplog):
     mine = tmp_path / "mine"
     (mine / "notes.txt").parent.mkdir()

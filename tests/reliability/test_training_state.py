@@ -69,7 +69,8 @@ def engine(root: Path, identity: dict | None = None, **kw) -> Engine:
 
 def run(root: Path, routine: Line | None = None, identity: dict | None = None, **kw) -> Line:
     routine = routine or Line()
-    engine(root, identity, **kw).run(routine, 7, lambda indices, epoch: indices)
+    # 8 samples in batches of 2: 4 steps an epoch, 12 in all (no lone last sample to drop)
+    engine(root, identity, **kw).run(routine, 8, lambda indices, epoch: indices)
     return routine
 
 
@@ -88,7 +89,7 @@ def test_changed_settings_start_fresh_keep_the_old_state_aside_and_resume_when_b
     a = run(tmp_path, identity={"lr": 0.1})
     state_a = (tmp_path / "state.pt").read_bytes()
     b = run(tmp_path, identity={"lr": 0.2})
-    assert b.calls == 12, "a changed setting must not resume the other run's state"
+    assert b.calls == a.calls > 0, "a changed setting must not resume the other run's state"
     kept = aside_path(tmp_path / "state.pt", state_key({"lr": 0.1}))
     assert kept.read_bytes() == state_a
     back = run(tmp_path, identity={"lr": 0.1})

@@ -16,14 +16,24 @@ from geoinpaint.experiments.plan import plan
 REPO = Path(__file__).resolve().parents[2]
 RULES = sorted((REPO / "workflow" / "rules").glob("*.smk"))
 JOB_RULES = [r for r in RULES if r.name != "common.smk"]
-# numbers the schema types (integers, fractions): safe as they are
-NUMBERS = ("size", "train_per_class", "test_per_class", "train_fraction", "limit", "n", "seed")
-# Placeholders that hold whole argument strings, each value inside quoted with `q()` where the
-# string is built (common.smk), or numbers the schema types as integers.
+# arguments the schema types as numbers (integers, fractions): safe as they are
+NUMBER_FLAGS = (
+    "size",
+    "train-per-class",
+    "test-per-class",
+    "train-fraction",
+    "limit",
+    "n",
+    "n-images",
+    "seed",
+)
+# Where the rules' argument strings are built (geoinpaint.experiments: jobs, figures).
+ARGUMENT_BUILDERS = [REPO / "geoinpaint" / "experiments" / f for f in ("jobs.py", "figures.py")]
 ARGUMENT_STRINGS = {
     "params.args",
     "params.jobs",
     "params.command",
+    "params.masks",
     "params.maskmix",
     "params.layout",
     "params.options",
@@ -52,15 +62,18 @@ def test_every_path_in_a_shell_command_is_quoted(rules):
             assert spec == ":q" or name in ARGUMENT_STRINGS, f"{rules.name}: {{{name}}} unquoted"
 
 
-def test_argument_strings_quote_every_value_they_carry():
-    for rules in RULES:
-        # a path or name interpolated into an argument string goes through q()
-        text = rules.read_text()
-        quoted = set(re.findall(r"(\w+) = q\(", text))  # local names holding a quoted value
-        for value in re.findall(r'f"--[\w-]+ \{([^}]+)\}', text):
-            number = re.split(r"[.\[]", value)[-1].strip("'\"]") in NUMBERS
-            ok = value.startswith("q(") or number or value in quoted
-            assert ok, f"{rules.name}: {{{value}}} is not quoted"
+@pytest.mark.parametrize("source", RULES + ARGUMENT_BUILDERS, ids=lambda p: p.name)
+def test_argument_strings_quote_every_value_they_carry(source):
+    # a path or name interpolated into an argument string goes through q()
+    text = source.read_text()
+    quoted = set(re.findall(r"(\w+) = q\(", text))  # local names holding a quoted value
+    values = re.findall(r"--([\w-]+) \{([^{}]+)\}", text)
+    assert values or source not in ARGUMENT_BUILDERS, f"no argument string in {source.name}"
+    for flag, value in values:
+        # a shell command's placeholders: checked by the test above
+        shell = value.endswith(":q") or value in ARGUMENT_STRINGS
+        ok = re.match(r"(jobs\.)?q\(", value) or flag in NUMBER_FLAGS or value in quoted or shell
+        assert ok, f"{source.name}: --{flag} {{{value}}} is not quoted"
 
 
 @pytest.mark.parametrize("rules", RULES, ids=lambda p: p.name)

@@ -8,11 +8,10 @@
 # every rule runs a `geoinpaint` verb from the one environment the README's command installs
 # (pyproject.toml pins what the code needs), on a workstation and on a cluster alike.
 import json
-import os
 import re
-import shlex
 
 from geoinpaint.config import check_config
+from geoinpaint.experiments import figures, jobs, layout
 from geoinpaint.experiments.plan import plan as make_plan
 from geoinpaint.provenance import config_hash
 
@@ -28,13 +27,8 @@ THREADS = config["threads"]
 # workflow/profiles/default lets one GPU job run at a time.
 TRAIN_GPUS = 0 if config["device"] == "cpu" else 1
 EVAL_GPUS = 1 if config["device"] == "cuda" else 0
-# Modules registering further methods (config `plugins`), imported by every verb.
-os.environ["GEOINPAINT_PLUGINS"] = ",".join(config["plugins"])
-
-
-def q(value):
-    """A value as one shell word."""
-    return shlex.quote(str(value))
+# Modules registering further methods (config `plugins`): every job's verb imports them.
+shell.prefix(f"export GEOINPAINT_PLUGINS={jobs.q(','.join(config['plugins']))}; ")
 
 
 def alternatives(names):
@@ -51,7 +45,7 @@ wildcard_constraints:
 
 def group_of(wildcards):
     """The (role, maskset, seed) group of an inpaint or evaluate job."""
-    return (wildcards.role, wildcards.maskset, int(wildcards.seed))
+    return jobs.group_of(wildcards.role, wildcards.maskset, wildcards.seed)
 
 
 # `snakemake --report report.html`: every table and figure with a caption.

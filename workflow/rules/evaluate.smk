@@ -4,27 +4,13 @@
 # writes its folder with `--into`: it appears only when complete, so a killed job leaves none.
 
 
-def inpaint_inputs(wildcards):
-    role, maskset, seed = group_of(wildcards)
-    models = [PLAN.checkpoint(o.run) for o in PLAN.trained_outputs((role, maskset, seed))]
-    return {"testset": PLAN.testset(role, maskset, seed), "models": models}
-
-
-def inpaint_args(wildcards, output):
-    jobs = []
-    for o in PLAN.method_outputs(group_of(wildcards)):
-        ckpt = PLAN.checkpoint(o.run) if o.run is not None else "-"
-        jobs.append(f"--method {q(o.method)} --out {q(o.key)} --checkpoint {q(ckpt)}")
-    return " ".join(jobs)
-
-
 rule inpaint:
     input:
-        unpack(inpaint_inputs),
+        unpack(lambda wildcards: jobs.inpaint_inputs(PLAN, group_of(wildcards))),
     output:
-        directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/outputs"),
+        outputs=directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/outputs"),
     params:
-        jobs=inpaint_args,
+        jobs=lambda wildcards: jobs.inpaint_args(PLAN, group_of(wildcards)),
         device=config["device"],
     threads: THREADS
     resources:
@@ -34,36 +20,19 @@ rule inpaint:
     benchmark:
         f"{BENCH}/inpaint_{{role}}_{{maskset}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint inpaint --testset {input.testset:q} --into {output:q} {params.jobs}"
+        "geoinpaint inpaint --testset {input.testset:q} --into {output.outputs:q} {params.jobs}"
         " --device {params.device:q} --threads {threads} > {log:q} 2>&1"
-
-
-def evaluate_inputs(wildcards):
-    role, maskset, seed = group_of(wildcards)
-    inputs = {"testset": PLAN.testset(role, maskset, seed)}
-    if PLAN.method_outputs((role, maskset, seed)):
-        inputs["outputs"] = PLAN.outputs_dir(role, maskset, seed)
-    if role in PLAN.roles_with_network():
-        inputs["task_net"] = PLAN.task_net(role, seed)
-    return inputs
-
-
-def evaluate_args(wildcards, input, output):
-    rows = [
-        f"--images {q(PLAN.images(o))} --out {q(os.path.relpath(PLAN.metrics(o), output[0]))}"
-        for o in PLAN.groups[group_of(wildcards)].values()
-    ]
-    task_net = f"--task-net {q(input.task_net)}" if "task_net" in input.keys() else ""
-    return f"--task {q(PLAN.task_of(wildcards.role))} {task_net} " + " ".join(rows)
 
 
 rule evaluate:
     input:
-        unpack(evaluate_inputs),
+        unpack(lambda wildcards: jobs.evaluate_inputs(PLAN, group_of(wildcards))),
     output:
         directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/metrics"),
     params:
-        args=evaluate_args,
+        args=lambda wildcards, input, output: jobs.evaluate_args(
+            PLAN, group_of(wildcards), dict(input.items()), output[0]
+        ),
         device=config["device"],
     threads: THREADS
     resources:

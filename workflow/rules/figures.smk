@@ -1,8 +1,6 @@
 # Figures of the paper files (`figures:`), by kind: `qualitative` grids of a table's rows,
 # the `tradeoff` of an ablation table, `maskmix` and `datasets` data figures, and a `task`
 # network's sanity figure. geoinpaint.experiments.figures builds each one's inputs and command.
-from geoinpaint.experiments.figures import figure_command, figure_inputs
-
 FIGURES = {(p, f): spec for p, paper in PLAN.papers.items() for f, spec in paper.figures.items()}
 
 
@@ -13,7 +11,7 @@ wildcard_constraints:
 rule figure:
     localrule: True
     input:
-        lambda wildcards: figure_inputs(PLAN, FIGURES[(wildcards.paper, wildcards.figure)]),
+        lambda wildcards: figures.figure_inputs(PLAN, FIGURES[(wildcards.paper, wildcards.figure)]),
     output:
         report(
             f"paper_figures/{RUN}/{{paper}}/{{figure}}.png",
@@ -21,7 +19,7 @@ rule figure:
             category="Figures",
         ),
     params:
-        command=lambda wildcards, output: figure_command(
+        command=lambda wildcards, output: figures.figure_command(
             PLAN, FIGURES[(wildcards.paper, wildcards.figure)], output[0], config
         ),
         caption=lambda wildcards: FIGURES[(wildcards.paper, wildcards.figure)].caption,
@@ -33,12 +31,25 @@ rule figure:
         "{params.command} > {log:q} 2>&1"
 
 
+def maskmix_seed_masks(wildcards):
+    """NAME -> folder: the first seed's training mask sets of the task-driven models, the seed
+    masks MaskMix augments."""
+    from geoinpaint.methods.registry import traits
+
+    first = PLAN.seeds[0]
+    return {
+        f"{run.role}/{run.train_maskset}": PLAN.maskset_dir(
+            run.role, f"{run.train_maskset}_seed{run.seed}"
+        )
+        for run in PLAN.runs.values()
+        if run.seed == first and getattr(traits(run.method)["cls"], "FAMILY", "") == "task-driven"
+    }
+
+
 rule maskmix_stats:
     localrule: True
     input:
-        lambda wildcards: PLAN.testset(
-            config["tasks"]["classification"]["dataset"], "cloud", PLAN.seeds[0]
-        ),
+        lambda wildcards: sorted(maskmix_seed_masks(wildcards).values()),
     output:
         report(
             f"results/{RUN}/{{paper}}/maskmix_stats.csv",
@@ -46,15 +57,20 @@ rule maskmix_stats:
             category="Tables",
         ),
     params:
-        maskmix=q(json.dumps(config["augmentation"]["maskmix"])),
+        masks=lambda wildcards: " ".join(
+            f"--masks {jobs.q(f'{name}={folder}')}"
+            for name, folder in sorted(maskmix_seed_masks(wildcards).items())
+        ),
+        maskmix=jobs.q(json.dumps(config["augmentation"]["maskmix"])),
         seed=config["seed"],
         caption=(
-            "MaskMix (paper Eq. 7, Fig. 4) over 500 draws from the seed masks of the scene-recognition "
-            "test set: per draw whether the mask is binary, its hole fraction before and after, "
-            "the area ratio and the IoU with its seed mask."
+            "MaskMix (paper Eq. 7, Fig. 4) over 500 draws from the training seed masks of each "
+            "task the Proposed model trains on, under each binarisation Phi (the configured one "
+            "flagged): per draw the hole fraction before and after, the area ratio, the IoU with "
+            "its seed mask and whether the mask is binary."
         ),
     log:
         f"{LOGS}/maskmix_stats_{{paper}}.log",
     shell:
-        "geoinpaint maskmix-stats --testset {input:q} --maskmix {params.maskmix}"
+        "geoinpaint maskmix-stats {params.masks} --maskmix {params.maskmix}"
         " --seed {params.seed} --out {output:q} > {log:q} 2>&1"

@@ -1,54 +1,52 @@
 # Paper tables from per-image metrics (geoinpaint.reporting.tables): every table of every
 # paper file, at full precision (csv, in the report) and rounded with the best method in bold
 # (md, tex); `_extended` versions carry every metric of the suite.
-from geoinpaint.experiments.layout import metrics_inputs, table_caption, table_ids, table_layout
-
-TABLE_FILES = table_ids(PLAN)
+TABLE_FILES = layout.table_ids(PLAN)
 METRICS_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "metrics"]
 RUNTIME_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "runtime"]
+COST_TABLES = [t for (_, t), kind in TABLE_FILES.items() if kind == "cost"]
 
 
 wildcard_constraints:
     table=alternatives(METRICS_TABLES),
     timing=alternatives(RUNTIME_TABLES),
+    cost=alternatives(COST_TABLES),
 
 
 rule table:
     localrule: True
     input:
-        lambda wildcards: metrics_inputs(PLAN, PLAN.tables[(wildcards.paper, wildcards.table.removesuffix("_extended"))]),
+        lambda wildcards: layout.metrics_inputs(
+            PLAN, layout.table_of(PLAN, wildcards.paper, wildcards.table)[0]
+        ),
     output:
-        report(
+        csv=report(
             f"results/{RUN}/{{paper}}/table_{{table}}.csv",
             caption="../report/caption.rst",
             category="Tables",
         ),
-        f"results/{RUN}/{{paper}}/table_{{table}}.md",
-        f"results/{RUN}/{{paper}}/table_{{table}}.tex",
+        md=f"results/{RUN}/{{paper}}/table_{{table}}.md",
+        tex=f"results/{RUN}/{{paper}}/table_{{table}}.tex",
     params:
-        layout=lambda wildcards: q(json.dumps(table_layout(PLAN, wildcards.paper, wildcards.table))),
-        caption=lambda wildcards: table_caption(PLAN, wildcards.paper, wildcards.table),
+        layout=lambda wildcards: jobs.q(
+            json.dumps(layout.table_layout(PLAN, wildcards.paper, wildcards.table))
+        ),
+        caption=lambda wildcards: layout.table_caption(PLAN, wildcards.paper, wildcards.table),
         hash=CONFIG_HASH,
-        csv=lambda wildcards, output: output[0],
     log:
         f"{LOGS}/table_{{paper}}_{{table}}.log",
     benchmark:
         f"{BENCH}/table_{{paper}}_{{table}}.tsv"
     shell:
-        "geoinpaint table --layout {params.layout} --out {params.csv:q}"
+        "geoinpaint table --layout {params.layout} --out {output.csv:q}"
         " --config-hash {params.hash:q} > {log:q} 2>&1"
-
-
-def runtime_run(wildcards):
-    """The training run of the runtime table's first row (first seed)."""
-    row = PLAN.tables[(wildcards.paper, wildcards.timing)].rows[0]
-    out = next(iter(next(iter(row.outputs.values())).values()))
-    return out
 
 
 rule runtime:
     input:
-        lambda wildcards: PLAN.checkpoint(runtime_run(wildcards).run),
+        lambda wildcards: PLAN.checkpoint(
+            jobs.runtime_output(PLAN, wildcards.paper, wildcards.timing).run
+        ),
     output:
         report(
             f"results/{RUN}/{{paper}}/{{timing}}.csv",
@@ -56,7 +54,7 @@ rule runtime:
             category="Tables",
         ),
     params:
-        method=lambda wildcards: runtime_run(wildcards).method,
+        method=lambda wildcards: jobs.runtime_output(PLAN, wildcards.paper, wildcards.timing).method,
         sizes=" ".join(str(int(s)) for s in config["runtime"]["sizes"]),
         repeats=config["runtime"]["repeats"],
         paper="--paper-architecture" if config["runtime"]["paper_architecture"] else "",
@@ -77,3 +75,30 @@ rule runtime:
         "geoinpaint runtime --method {params.method:q} --checkpoint {input:q}"
         " --sizes {params.sizes} --repeats {params.repeats} {params.paper}"
         " --device {params.device:q} --threads {threads} --out {output:q} > {log:q} 2>&1"
+
+
+rule cost:
+    output:
+        csv=report(
+            f"results/{RUN}/{{paper}}/table_{{cost}}.csv",
+            caption="../report/caption.rst",
+            category="Tables",
+        ),
+        md=f"results/{RUN}/{{paper}}/table_{{cost}}.md",
+        tex=f"results/{RUN}/{{paper}}/table_{{cost}}.tex",
+    params:
+        args=lambda wildcards: jobs.cost_args(PLAN, wildcards.paper, wildcards.cost),
+        hash=CONFIG_HASH,
+        caption=lambda wildcards: (
+            f"**Table {wildcards.cost}** of *{PLAN.papers[wildcards.paper].title}*: parameters "
+            "and computation of every method at its paper settings (whatever this run's scale), "
+            "ours beside the paper's figures."
+        ),
+    threads: THREADS
+    log:
+        f"{LOGS}/cost_{{paper}}_{{cost}}.log",
+    benchmark:
+        f"{BENCH}/cost_{{paper}}_{{cost}}.tsv"
+    shell:
+        "geoinpaint describe {params.args} --config-hash {params.hash:q} --device cpu"
+        " --threads {threads} --out {output.csv:q} > {log:q} 2>&1"

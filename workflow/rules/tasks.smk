@@ -2,10 +2,6 @@
 # dataset role and seed, trained on the role's clean training split with `tasks.<task>`.
 
 
-def task_option(key):
-    return lambda wildcards: config["tasks"][PLAN.task_of(wildcards.role)][key]
-
-
 rule train_task:
     input:
         f"data/{RUN}/{{role}}/scenes",
@@ -17,10 +13,11 @@ rule train_task:
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/task_net.pt",
         train=lambda wildcards, input: f"{input}/train",
         task=lambda wildcards: PLAN.task_of(wildcards.role),
-        arch=task_option("arch"),
-        epochs=task_option("epochs"),
-        batch=task_option("batch_size"),
-        lr=task_option("lr"),
+        options=lambda wildcards: " ".join(
+            f"--{key.replace('_', '-')} {jobs.q(value)}"
+            for key, value in config["tasks"][PLAN.task_of(wildcards.role)].items()
+            if key in ("arch", "epochs", "batch_size", "lr")
+        ),
         device=config["device"],
     threads: THREADS
     resources:
@@ -36,6 +33,5 @@ rule train_task:
     shell:
         "geoinpaint train-task --task {params.task:q} --train {params.train:q}"
         " --out {output.model:q} --state {params.state:q} --log-csv {output.history:q}"
-        " --arch {params.arch:q} --epochs {params.epochs:q} --batch-size {params.batch:q}"
-        " --lr {params.lr:q} --seed {wildcards.seed} --device {params.device:q}"
+        " {params.options} --seed {wildcards.seed} --device {params.device:q}"
         " --threads {threads} > {log:q} 2>&1"

@@ -1,23 +1,7 @@
 # Trained inpainting methods: one wildcard rule trains every distinct model of every table (the
 # plan shares a run between rows whose models are identical), on its dataset role's clean
 # training split with that seed's frozen training masks and, for a task loss, the role's frozen
-# task network.
-
-
-def training_run(wildcards):
-    """The `TrainingRun` of the job (geoinpaint.experiments.plan)."""
-    return PLAN.runs[(wildcards.role, int(wildcards.seed), wildcards.trainmask, wildcards.key)]
-
-
-def training_inputs(wildcards):
-    run = training_run(wildcards)
-    inputs = {
-        "scenes": PLAN.scenes(run.role),
-        "masks": PLAN.maskset_dir(run.role, f"{run.train_maskset}_seed{run.seed}"),
-    }
-    if run.role in PLAN.roles_with_network():
-        inputs["task_net"] = PLAN.task_net(run.role, run.seed)
-    return inputs
+# task network (and, with `warm_start`, from its warm-up run).
 
 
 wildcard_constraints:
@@ -27,18 +11,19 @@ wildcard_constraints:
 
 rule train_inpainting:
     input:
-        unpack(training_inputs),
+        unpack(
+            lambda wildcards: jobs.training_inputs(
+                PLAN, jobs.training_run(PLAN, **dict(wildcards.items()))
+            )
+        ),
     output:
         model=f"runs/{RUN}/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
         history=f"runs/{RUN}/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}_log.csv",
     params:
-        method=lambda wildcards: training_run(wildcards).method,
-        options=lambda wildcards: q(json.dumps(training_run(wildcards).overrides)),
-        task=lambda wildcards: PLAN.task_of(wildcards.role),
-        train=lambda wildcards, input: f"{input.scenes}/train",
-        task_net=lambda wildcards, input: (
-            f"--task-net {q(input.task_net)}" if "task_net" in input.keys() else ""
+        args=lambda wildcards, input: jobs.training_args(
+            PLAN, jobs.training_run(PLAN, **dict(wildcards.items())), dict(input.items())
         ),
+        train=lambda wildcards, input: f"{input.scenes}/train",
         # Resumable state lives outside the declared outputs, so a killed job resumes; sample
         # grids (one per epoch) are for a person watching, not an output.
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
@@ -57,9 +42,7 @@ rule train_inpainting:
     benchmark:
         f"{BENCH}/train_{{role}}_seed{{seed}}_{{trainmask}}_{{key}}.tsv"
     shell:
-        "geoinpaint train --method {params.method:q} --task {params.task:q}"
-        " --train {params.train:q} --masks {input.masks:q} {params.task_net}"
-        " --options {params.options} --out {output.model:q} --state {params.state:q}"
-        " --log-csv {output.history:q} --samples {params.samples:q}"
-        " --train-images {params.images:q} --seed {wildcards.seed} --device {params.device:q}"
-        " --threads {threads} > {log:q} 2>&1"
+        "geoinpaint train {params.args} --train {params.train:q} --masks {input.masks:q}"
+        " --out {output.model:q} --state {params.state:q} --log-csv {output.history:q}"
+        " --samples {params.samples:q} --train-images {params.images:q}"
+        " --seed {wildcards.seed} --device {params.device:q} --threads {threads} > {log:q} 2>&1"

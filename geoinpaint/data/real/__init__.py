@@ -6,6 +6,7 @@ expected and where to get the data. Layouts and download pages: docs/datasets.md
 """
 
 from geoinpaint.data.real.aid import scan_aid
+from geoinpaint.data.real.clearview import scan_clearview
 from geoinpaint.data.real.cvusa import scan_cvusa
 from geoinpaint.data.real.loveda import scan_loveda
 from geoinpaint.data.real.rice import scan_rice
@@ -17,6 +18,7 @@ SCANNERS = {
     "loveda": scan_loveda,
     "cvusa": scan_cvusa,
     "rice": scan_rice,
+    "clear-view": scan_clearview,
 }
 
-__all__ = ["SCANNERS", "scan_aid", "scan_cvusa", "scan_loveda", "scan_rice", "scan_rsscn7"]
+__all__ = ["SCANNERS", "scan_aid", "scan_clearview", "scan_cvusa", "scan_loveda", "scan_rice", "scan_rsscn7"]
