@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -10,7 +11,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoinpaint.io import read_image, read_mask, to_uint8, write_image
+from geoinpaint.atomic import write_text
+from geoinpaint.io import (
+    MANIFEST,
+    MASK_THRESHOLD,
+    ImageReadError,
+    gray_pixels,
+    read_image,
+    read_mask_values,
+    sha256_file,
+    to_uint8,
+    write_image,
+)
 from geoinpaint.methods.adapter import composite, inpaint_batches
 from geoinpaint.methods.base import Method
 from geoinpaint.runtime import DeviceChoice, resolve_device
@@ -26,6 +38,12 @@ MODEL_RECORD = "model.json"
 """Written beside a trained method's outputs: the method, its provenance and the notes a table
 must carry (e.g. a loss left out for a missing weights file); `evaluate` copies it into the
 set record."""
+MASK_RECORD = "masks.json"
+"""Written beside a user's repaired images: the mask rule and the masks that were thresholded."""
+
+
+def _json(record: dict) -> str:
+    return json.dumps(record, indent=1, sort_keys=True) + "\n"
 
 
 def write_model_record(method: Method, out_dir: Path) -> None:
@@ -34,7 +52,7 @@ def write_model_record(method: Method, out_dir: Path) -> None:
     if not method.trained and not method.by_id:
         return
     record = {"method": method.name, "provenance": method.provenance(), "notes": method.notes()}
-    (Path(out_dir) / MODEL_RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    write_text(Path(out_dir) / MODEL_RECORD, _json(record))
 
 
 def inpaint_testset(method: Method, ts: TestSet, out_dir: Path, batch: int = 16) -> None:
@@ -51,27 +69,61 @@ def inpaint_testset(method: Method, ts: TestSet, out_dir: Path, batch: int = 16)
     write_model_record(method, out_dir)
 
 
-def inpaint_folder(
-    method: Method, images_dir: Path, masks_dir: Path, out_dir: Path, batch: int = 16
-) -> int:
-    """Repair a user's occluded images with a built method: `<stem>.png/.jpg` in `images_dir`
-    with a binary mask `<stem>.png` (255 = hole) of the same size in `masks_dir`; writes
-    composited `<stem>.png` into `out_dir` and returns how many. Images are processed in batches
-    of one size."""
-    images_dir, masks_dir, out_dir = Path(images_dir), Path(masks_dir), Path(out_dir)
+def _user_images(images_dir: Path) -> list[Path]:
+    """The images of a user's folder; two files of one stem (`a.png`, `a.jpg`) are refused,
+    since both would be repaired into `a.png`."""
+    if not images_dir.is_dir():
+        raise FileNotFoundError(f"{images_dir}: folder of images not found")
     files = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise FileNotFoundError(f"{images_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    stems: dict[str, Path] = {}
+    for f in files:
+        if f.stem in stems:
+            raise ValueError(
+                f"{stems[f.stem]} and {f} share the name {f.stem!r}: both would be repaired into "
+                f"{f.stem}.png with the mask {f.stem}.png; rename one"
+            )
+        stems[f.stem] = f
+    return files
+
+
+def _user_mask(
+    mask_path: Path, image_path: Path, image: np.ndarray, thresholded: dict[str, int]
+) -> np.ndarray:
+    """A user's mask, thresholded at `MASK_THRESHOLD` (lossy masks are common); a mask that is
+    all hole is refused (nothing to inpaint from)."""
+    if not mask_path.is_file():
+        raise ImageReadError(f"{mask_path}: no mask for {image_path}")
+    values = read_mask_values(mask_path, image.shape[:2])
+    if gray := gray_pixels(values):
+        thresholded[mask_path.name] = gray
+    mask = (values >= MASK_THRESHOLD).astype(np.float32)
+    if mask.all():
+        raise ImageReadError(
+            f"{mask_path} marks every pixel as hole: there is nothing to fill from"
+        )
+    return mask
+
+
+def inpaint_folder(
+    method: Method, images_dir: Path, masks_dir: Path, out_dir: Path, batch: int = 16
+) -> int:
+    """Repair a user's occluded images with a built method: `<stem>.png/.jpg/.tif` in
+    `images_dir` with a mask `<stem>.png` (255 = hole) of the same size in `masks_dir`; writes
+    composited `<stem>.png` and `masks.json` (the mask rule, and the masks with values between
+    0 and 255 that were thresholded) into `out_dir` and returns how many images. Every input is
+    read and checked before anything is written; images are processed in batches of one size."""
+    images_dir, masks_dir, out_dir = Path(images_dir), Path(masks_dir), Path(out_dir)
+    files = _user_images(images_dir)
     groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    thresholded: dict[str, int] = {}
     for f in files:
         image = read_image(f)
-        mask_path = masks_dir / f"{f.stem}.png"
-        if not mask_path.is_file():
-            raise FileNotFoundError(f"{mask_path}: no mask for {f}")
-        groups.setdefault(image.shape, []).append(
-            (f.stem, image, read_mask(mask_path, image.shape[:2]))
-        )
+        mask = _user_mask(masks_dir / f"{f.stem}.png", f, image, thresholded)
+        groups.setdefault(image.shape, []).append((f.stem, image, mask))
+    for name, n in thresholded.items():
+        log.warning("%s: %d pixel(s) between 0 and 255, thresholded (>= 128 = hole)", name, n)
     for items in groups.values():
         stems = [n for n, _, _ in items]
         images = np.stack([i for _, i, _ in items])
@@ -79,6 +131,8 @@ def inpaint_folder(
         for sl, done in inpaint_batches(method, images, masks, batch):
             for stem, img in zip(stems[sl], done, strict=True):
                 write_image(out_dir / f"{stem}.png", img)
+    rule = f"a pixel is a hole when its value is >= {MASK_THRESHOLD:g} of the maximum (128/255)"
+    write_text(out_dir / MASK_RECORD, _json({"rule": rule, "thresholded": thresholded}))
     write_model_record(method, out_dir)
     return len(files)
 
@@ -87,6 +141,8 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
     """Read `<id>.png` of every test image in `folder` as uint8, each the size of its gt."""
     folder = Path(folder)
     outs = []
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: folder of outputs not found")
     for name, gt in zip(ts.ids, ts.gt, strict=True):
         img = to_uint8(read_image(folder / f"{name}.png"))
         if img.shape != gt.shape:
@@ -96,6 +152,20 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
             )
         outs.append(img)
     return np.stack(outs)
+
+
+def ids_digest(ids: Sequence[object]) -> str:
+    """sha256 of a list of image ids in order (what a per-image CSV must list, once each)."""
+    return hashlib.sha256("\n".join(map(str, ids)).encode()).hexdigest()
+
+
+def testset_record(testset_dir: Path, ids: Sequence[object]) -> dict[str, str]:
+    """What a set record says of the test set it was scored on (tables check it)."""
+    return {
+        "testset": str(testset_dir),
+        "testset_manifest_sha256": sha256_file(testset_dir / MANIFEST),
+        "ids_sha256": ids_digest(ids),
+    }
 
 
 def evaluate_folders(
@@ -115,7 +185,8 @@ def evaluate_folders(
     Returns:
         Per folder: one row per image (id, label, the task's per-image columns, hole fraction
         and every per-image metric of `metrics.suite.PER_IMAGE`, NaN where not computed), and
-        the set record written as `<stem>.set.json`: `task`, `n_images`, FID, KID,
+        the set record written as `<stem>.set.json`: `task`, `n_images`, the test set
+        (`testset`, `testset_manifest_sha256`, `ids_sha256`), FID, KID,
         `fid_n_images`, the task's set values (Recall@K and AP, mIoU and per-class IoU),
         `unavailable` (metric -> reason) and `weights` (pretrained file -> sha256 of what was
         used).
@@ -145,6 +216,7 @@ def evaluate_folders(
             }
         )
         record = {
+            **testset_record(Path(testset_dir), ts.ids),
             "task": task,
             "n_images": len(df),
             **scores.set_values,

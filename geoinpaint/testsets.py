@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from geoinpaint.atomic import atomic_dir
 from geoinpaint.io import (
     DatasetError,
     read_image,
@@ -73,7 +74,8 @@ def build_testset(
     Args:
         scenes_dir: split folder with a manifest.
         maskset_dir: frozen mask set with at least as many masks as the split has images.
-        out_dir: test-set folder to write.
+        out_dir: test-set folder to write; it appears (or replaces an earlier test set) only
+            when complete.
         seed: seeds the fill texture of each image.
         fill: what the occluder looks like (see `masks.fill`).
         image_column: manifest column of the image to occlude (`ground` for cross-view pairs).
@@ -89,49 +91,52 @@ def build_testset(
         raise DatasetError(
             f"{maskset_dir} has {len(masks)} masks, {scenes_dir} needs {len(scenes)}"
         )
-    rows = []
-    recs = scenes.itertuples()
-    for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
-        src = scenes_dir / getattr(rec, image_column)
-        image = read_image(src)
-        mask = masks[index]
-        if mask.shape != image.shape[:2]:
-            raise DatasetError(
-                f"{Path(maskset_dir) / mask_manifest['mask'].iloc[index]} is "
-                f"{mask.shape[1]}x{mask.shape[0]}, expected {image.shape[1]}x{image.shape[0]} "
-                f"like its image {src}"
+    with atomic_dir(out_dir) as tmp:
+        rows = []
+        recs = scenes.itertuples()
+        for index, rec in enumerate(tqdm(recs, total=len(scenes), desc="testset", unit="img")):
+            src = scenes_dir / getattr(rec, image_column)
+            image = read_image(src)
+            mask = masks[index]
+            if mask.shape != image.shape[:2]:
+                raise DatasetError(
+                    f"{Path(maskset_dir) / mask_manifest['mask'].iloc[index]} is "
+                    f"{mask.shape[1]}x{mask.shape[0]}, expected {image.shape[1]}x{image.shape[0]} "
+                    f"like its image {src}"
+                )
+            item_seed = derive_seed(seed, "fill", str(index))
+            paths = {k: tmp / k / f"{rec.id}.png" for k in ("gt", "masks", "occluded")}
+            paths["gt"].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, paths["gt"])
+            write_mask(paths["masks"], mask)
+            write_image(
+                paths["occluded"], occlude(image, mask, fill, np.random.default_rng(item_seed))
             )
-        item_seed = derive_seed(seed, "fill", str(index))
-        paths = {k: out_dir / k / f"{rec.id}.png" for k in ("gt", "masks", "occluded")}
-        paths["gt"].parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, paths["gt"])
-        write_mask(paths["masks"], mask)
-        write_image(paths["occluded"], occlude(image, mask, fill, np.random.default_rng(item_seed)))
-        extra = {}
-        for column in companions:
-            rel = getattr(rec, column)
-            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(scenes_dir / rel, out_dir / rel)
-            extra |= {column: rel, f"sha256_{column}": sha256_file(out_dir / rel)}
-        rows.append(
-            {
-                "id": rec.id,
-                "label": rec.label,
-                "class_name": rec.class_name,
-                "gt": f"gt/{rec.id}.png",
-                "mask": f"masks/{rec.id}.png",
-                "occluded": f"occluded/{rec.id}.png",
-                "hole_fraction": float(mask.mean()),
-                "seed": item_seed,
-                "fill": fill,
-                "sha256_gt": sha256_file(paths["gt"]),
-                "sha256_mask": sha256_file(paths["masks"]),
-                "sha256_occluded": sha256_file(paths["occluded"]),
-                **extra,
-            }
-        )
-    manifest = pd.DataFrame(rows, columns=[*COLUMNS, *_companion_columns(companions)])
-    manifest.to_csv(out_dir / "manifest.csv", index=False)
+            extra = {}
+            for column in companions:
+                rel = getattr(rec, column)
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(scenes_dir / rel, tmp / rel)
+                extra |= {column: rel, f"sha256_{column}": sha256_file(tmp / rel)}
+            rows.append(
+                {
+                    "id": rec.id,
+                    "label": rec.label,
+                    "class_name": rec.class_name,
+                    "gt": f"gt/{rec.id}.png",
+                    "mask": f"masks/{rec.id}.png",
+                    "occluded": f"occluded/{rec.id}.png",
+                    "hole_fraction": float(mask.mean()),
+                    "seed": item_seed,
+                    "fill": fill,
+                    "sha256_gt": sha256_file(paths["gt"]),
+                    "sha256_mask": sha256_file(paths["masks"]),
+                    "sha256_occluded": sha256_file(paths["occluded"]),
+                    **extra,
+                }
+            )
+        manifest = pd.DataFrame(rows, columns=[*COLUMNS, *_companion_columns(companions)])
+        manifest.to_csv(tmp / "manifest.csv", index=False)
     return manifest
 
 

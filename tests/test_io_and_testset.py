@@ -48,3 +48,33 @@ def test_modified_testset_is_detected(testset, tmp_path):
     write_mask(first, np.zeros((32, 32)))
     with pytest.raises(DatasetError, match="checksum differs"):
         load_testset(copy)
+
+
+def test_a_manifest_listing_an_id_twice_is_refused(testset, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    copy = tmp_path / "copy"
+    shutil.copytree(testset, copy)
+    manifest = pd.read_csv(copy / "manifest.csv")
+    manifest.iloc[1, 0] = manifest.iloc[0, 0]
+    manifest.to_csv(copy / "manifest.csv", index=False)
+    with pytest.raises(DatasetError, match="listed more than once"):
+        load_testset(copy)
+
+
+def test_a_test_set_is_never_written_over_a_folder_geoinpaint_did_not_write(scenes, tmp_path):
+    from geoinpaint.masks.maskset import write_maskset
+    from geoinpaint.testsets import build_testset
+
+    write_maskset(tmp_path / "masks", "cloud", 14, 32, seed=0)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    with pytest.raises(FileExistsError, match="did not write"):
+        build_testset(scenes / "test", tmp_path / "masks", mine, seed=0, fill="cloud")
+    assert [p.name for p in mine.iterdir()] == ["thesis.tex"]
+    build_testset(scenes / "test", tmp_path / "masks", tmp_path / "ts", seed=0, fill="cloud")
+    build_testset(scenes / "test", tmp_path / "masks", tmp_path / "ts", seed=0, fill="cloud")
+    assert len(load_testset(tmp_path / "ts").ids) == 14

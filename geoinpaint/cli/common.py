@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -36,3 +37,29 @@ def task_choices() -> list[str]:
     from geoinpaint.tasks.spec import task_names
 
     return task_names()
+
+
+def add_into(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--into",
+        type=Path,
+        default=None,
+        help=f"write {what} as one folder, which appears (or replaces an earlier one) only when "
+        "complete; every --out is then a path inside it",
+    )
+
+
+@contextlib.contextmanager
+def staged(into: Path | None, outs: Sequence[Path]) -> Iterator[list[Path]]:
+    """The `--out` paths to write: as given, or inside a temporary folder that becomes `into`
+    when the block succeeds (`atomic.atomic_dir`)."""
+    if into is None:
+        yield list(outs)
+        return
+    from geoinpaint.atomic import atomic_dir
+
+    for out in outs:
+        if out.is_absolute() or ".." in out.parts:
+            raise ValueError(f"--out {out}: with --into, give a relative path inside {into}")
+    with atomic_dir(into) as tmp:
+        yield [tmp / out for out in outs]

@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from geoinpaint.cli.common import add_device, task_choices, verb
+from geoinpaint.cli.common import add_device, add_into, staged, task_choices, verb
 
 log = logging.getLogger("geoinpaint")
 
@@ -35,9 +35,11 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
         raise ValueError(f"give one --out per --images, got {len(a.images)} and {len(a.out)}")
     limit_threads(a.threads)
     results = evaluate_folders(a.testset, a.images, a.task_net, a.task, a.device)
-    for images, out, (df, record) in zip(a.images, a.out, results, strict=True):
-        write_text(out, df.to_csv(index=False))
-        write_text(set_metrics_path(out), json.dumps(record, indent=1, sort_keys=True) + "\n")
+    with staged(a.into, a.out) as outs:
+        for out, (df, record) in zip(outs, results, strict=True):
+            write_text(out, df.to_csv(index=False))
+            write_text(set_metrics_path(out), json.dumps(record, indent=1, sort_keys=True) + "\n")
+    for images, (df, record) in zip(a.images, results, strict=True):
         log.info(
             "%s: PSNR %.2f  SSIM %.4f  MSE %.1f  BRISQUE (LIVE-SVR) %.2f  %s over %d images; "
             "FID %s, KID %s",
@@ -57,12 +59,14 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
 
 def cmd_table(a: argparse.Namespace) -> None:
     from geoinpaint.provenance import provenance
+    from geoinpaint.reporting.inputs import check_table_inputs
     from geoinpaint.reporting.tables import build_table, to_markdown, write_table
 
     try:
         layout = json.loads(a.layout)
     except json.JSONDecodeError as err:
         raise ValueError(f"--layout is not JSON ({err})") from err
+    check_table_inputs(layout)
     seeds = layout.get("seeds", [0])
     df = build_table(layout, provenance(a.config_hash, ",".join(map(str, seeds))))
     for path in write_table(df, layout, a.out):
@@ -114,6 +118,7 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         help="per-image metrics CSV of the matching --images; set metrics (FID, KID, task set "
         "values, reasons) go to <stem>.set.json",
     )
+    add_into(s, "every metrics file")
     add_device(s)
 
     s = verb(sub, "table", cmd_table, "aggregate per-image metrics into a paper table")

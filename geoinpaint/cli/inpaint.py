@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
-from geoinpaint.cli.common import add_device, verb
+from geoinpaint.cli.common import add_device, add_into, staged, verb
 
 log = logging.getLogger("geoinpaint")
 NO_CHECKPOINT = "-"
 
 
 def _build(method: str, checkpoint: Path | None, device: str, options: str = "{}"):
-    import json
-
     from geoinpaint.methods.registry import build_method, load_method, needs_training
 
     if checkpoint is not None and str(checkpoint) != NO_CHECKPOINT:
@@ -26,8 +25,45 @@ def _build(method: str, checkpoint: Path | None, device: str, options: str = "{}
     return build_method(method, options=json.loads(options), device="cpu")
 
 
+def _overlaps(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are the same path or one lies inside the other."""
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def check_outputs(a: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that would overwrite or contain an input, or each
+    other: the user's originals are never touched."""
+    outs = [a.into / o for o in a.out] if a.into is not None else list(a.out)
+    inputs = [
+        (flag, Path(p))
+        for flag, paths in (
+            ("--images", [a.images]),
+            ("--masks", [a.masks]),
+            ("--testset", [a.testset]),
+            ("--checkpoint", a.checkpoint or []),
+            ("--options folder", [json.loads(o).get("folder") for o in a.options or []]),
+        )
+        for p in paths
+        if p is not None and str(p) != NO_CHECKPOINT
+    ]
+    for out in outs + ([a.into] if a.into is not None else []):
+        for flag, src in inputs:
+            if _overlaps(out, src):
+                raise ValueError(
+                    f"output {out} overlaps the input {flag} {src} (the same folder, or one "
+                    "inside the other): writing there would overwrite or delete the inputs; "
+                    "choose another --out"
+                )
+    for i, out in enumerate(outs):
+        for other in outs[i + 1 :]:
+            if _overlaps(out, other):
+                raise ValueError(f"--out {out} and {other} overlap: give each method its own")
+
+
 def cmd_inpaint(a: argparse.Namespace) -> None:
     from geoinpaint.evaluation import inpaint_folder, inpaint_testset
+    from geoinpaint.methods.registry import needs_training
     from geoinpaint.runtime import limit_threads
     from geoinpaint.testsets import load_testset
 
@@ -38,20 +74,27 @@ def cmd_inpaint(a: argparse.Namespace) -> None:
         )
     if a.images is not None and a.masks is None:
         raise ValueError("--images needs --masks: a folder with one <name>.png mask per image")
-    limit_threads(a.threads)
-    testset = load_testset(a.testset) if a.testset is not None else None
-    checkpoints = a.checkpoint or [None] * len(a.method)
     options = a.options or ["{}"] * len(a.method)
     if len(options) != len(a.method):
         raise ValueError(f"give one --options (or none) per --method, got {len(options)}")
-    for method, checkpoint, out, opts in zip(a.method, checkpoints, a.out, options, strict=True):
-        model = _build(method, checkpoint, a.device, opts)
-        if testset is not None:
-            inpaint_testset(model, testset, out, a.batch_size)
-            log.info("inpainted the test set %s with %s into %s", a.testset, method, out)
-            continue
-        n = inpaint_folder(model, a.images, a.masks, out, a.batch_size)
-        log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
+    check_outputs(a)
+    checkpoints = a.checkpoint or [None] * len(a.method)
+    for method, checkpoint in zip(a.method, checkpoints, strict=True):
+        if needs_training(method) and (checkpoint is None or str(checkpoint) == NO_CHECKPOINT):
+            raise ValueError(
+                f"{method} is a trained method: give its --checkpoint (`geoinpaint train`)"
+            )
+    limit_threads(a.threads)
+    testset = load_testset(a.testset) if a.testset is not None else None
+    with staged(a.into, a.out) as outs:
+        for method, checkpoint, out, opts in zip(a.method, checkpoints, outs, options, strict=True):
+            model = _build(method, checkpoint, a.device, opts)
+            if testset is not None:
+                inpaint_testset(model, testset, out, a.batch_size)
+                log.info("inpainted the test set %s with %s", a.testset, method)
+                continue
+            n = inpaint_folder(model, a.images, a.masks, out, a.batch_size)
+            log.info("inpainted %d images of %s with %s into %s", n, a.images, method, out)
 
 
 def cmd_runtime(a: argparse.Namespace) -> None:
@@ -98,8 +141,10 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
         type=Path,
         action="append",
         required=True,
-        help="folder for the composited <id>.png outputs of the matching --method",
+        help="folder for the composited <id>.png outputs of the matching --method (never equal "
+        "to, inside, or holding an input folder)",
     )
+    add_into(s, "every method's outputs")
     s.add_argument(
         "--options",
         action="append",

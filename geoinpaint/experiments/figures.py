@@ -81,54 +81,55 @@ def figure_command(plan: Plan, fig: FigureSpec, out: str, config: dict[str, Any]
         o = outs[0][1]
         methods = " ".join(q(f"--method={label}={plan.images(out)}") for label, out in outs)
         return (
-            f"geoinpaint figure --testset {plan.testset(o.role, o.maskset, seed)} {methods}"
-            f" --out {out} --n-images {n}"
+            f"geoinpaint figure --testset {q(plan.testset(o.role, o.maskset, seed))} {methods}"
+            f" --out {q(out)} --n-images {n}"
         )
     if fig.kind in ("internals", "attention"):
         outs = _table_outputs(plan, fig)
         o = outs[0][1]
         models = " ".join(
-            f"--method {x.method} --checkpoint {plan.checkpoint(x.run)} --label {q(label)}"
+            f"--method {q(x.method)} --checkpoint {q(plan.checkpoint(x.run))} --label {q(label)}"
             for label, x in outs
         )
         testset = plan.testset(o.role, o.maskset, seed)
         return (
-            f"geoinpaint figure-{fig.kind} {models} --testset {testset}"
-            f" --n-images {min(n, 4)} --device cpu --out {out}"
+            f"geoinpaint figure-{fig.kind} {models} --testset {q(testset)}"
+            f" --n-images {min(n, 4)} --device cpu --out {q(out)}"
         )
     if fig.kind == "tradeoff":
         points = " ".join(
-            f"--point {o.run.overrides.get(fig.option, _base(o, fig.option))}={plan.metrics(o)}"
+            "--point "
+            + q(f"{o.run.overrides.get(fig.option, _base(o, fig.option))}={plan.metrics(o)}")
             for _, o in _table_outputs(plan, fig)
         )
-        return f"geoinpaint figure-lambda {points} --out {out}"
+        return f"geoinpaint figure-lambda {points} --out {q(out)}"
     if fig.kind == "maskmix":
         testset = _default_testset(plan, _task_role(plan, fig.task))
         aug = config["augmentation"]
         return (
-            f"geoinpaint figure-data --kind maskmix --testset classification={testset}"
+            f"geoinpaint figure-data --kind maskmix --testset {q(f'classification={testset}')}"
             f" --maskmix {q(json.dumps(aug['maskmix']))} --augmix {q(json.dumps(aug['augmix']))}"
-            f" --seed {config['seed']} --out {out}"
+            f" --seed {config['seed']} --out {q(out)}"
         )
     if fig.kind == "datasets":
         args = " ".join(
-            f"--testset {plan.task_of(r)}={_default_testset(plan, r)}"
-            f" --scenes {plan.task_of(r)}={plan.scenes(r)}"
+            f"--testset {q(f'{plan.task_of(r)}={_default_testset(plan, r)}')}"
+            f" --scenes {q(f'{plan.task_of(r)}={plan.scenes(r)}')}"
             for r in plan.roles_with_network()
         )
-        return f"geoinpaint figure-data --kind datasets {args} --out {out}"
+        return f"geoinpaint figure-data --kind datasets {args} --out {q(out)}"
     if fig.kind == "task":
         role = _task_role(plan, fig.task)
         testset = _default_testset(plan, role)
-        head = f"geoinpaint figure-task --task {fig.task} --testset {testset}"
-        tail = f"--n-images {min(n, 4)} --device cpu --out {out}"
+        head = f"geoinpaint figure-task --task {q(fig.task)} --testset {q(testset)}"
+        tail = f"--n-images {min(n, 4)} --device cpu --out {q(out)}"
         if fig.task == "segmentation":
-            return f"{head} --task-net {plan.task_net(role, seed)} {tail}"
+            return f"{head} --task-net {q(plan.task_net(role, seed))} {tail}"
         from geoinpaint.tasks.spec import get_task
 
         maskset = get_task(fig.task).default_maskset
         rows = " ".join(
-            f"--row {s}={plan.metrics_dir(role, maskset, seed)}/{s}.csv"
+            "--row " + q(f"{s}={plan.metrics_dir(role, maskset, seed)}/{s}.csv")
             for s in ("clean", "occluded")
         )
         return f"{head} {rows} {tail}"

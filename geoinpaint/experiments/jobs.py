@@ -8,6 +8,7 @@ from a config or a path goes into a command through `q` (one shell word).
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from typing import Any
 
@@ -26,7 +27,7 @@ def prepare_args(plan: Plan, role: str) -> str:
     r = plan.roles[role]
     return " ".join(
         [
-            f"--dataset {q(r.source)} --task {r.task} --size {r.size} --root {q(r.root)}",
+            f"--dataset {q(r.source)} --task {q(r.task)} --size {r.size} --root {q(r.root)}",
             f"--train-per-class {r.train_per_class} --test-per-class {r.test_per_class}",
             f"--train-fraction {r.train_fraction} --limit {r.limit} --seed {r.seed}",
         ]
@@ -38,7 +39,7 @@ def maskset_args(plan: Plan, role: str, maskset: str) -> str:
     options = " ".join(f"--{k.replace('_', '-')} {q(v)}" for k, v in m.options)
     if m.kind == "dataset":  # the role's own test masks
         options = f"--source {q(plan.scenes(role) + '/test')}"
-    return f"--kind {m.kind} {options} --n {m.n} --size {m.size} --seed {m.seed}"
+    return f"--kind {q(m.kind)} {options} --n {m.n} --size {m.size} --seed {m.seed}"
 
 
 def maskset_inputs(plan: Plan, role: str, maskset: str) -> list[str]:
@@ -50,9 +51,10 @@ def testset_args(plan: Plan, role: str, maskset: str, seed: int) -> str:
     from geoinpaint.tasks.spec import get_task
 
     spec = get_task(plan.task_of(role))
-    companions = " ".join(f"--companion {c}" for c in spec.companions)
-    fill = plan.masksets[(role, maskset)].fill
-    return f"--fill {fill} --image-column {spec.image_column} {companions} --seed {seed}"
+    companions = " ".join(f"--companion {q(c)}" for c in spec.companions)
+    fill = q(plan.masksets[(role, maskset)].fill)
+    column = q(spec.image_column)
+    return f"--fill {fill} --image-column {column} {companions} --seed {seed}"
 
 
 # -- training ---------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def training_inputs(plan: Plan, run: TrainingRun) -> dict[str, str]:
 def training_args(plan: Plan, run: TrainingRun, inputs: dict[str, str]) -> str:
     """Method, task, options and the optional task network and warm start of a training."""
     args = [
-        f"--method {run.method} --task {plan.task_of(run.role)}",
+        f"--method {q(run.method)} --task {q(plan.task_of(run.role))}",
         f"--options {q(json.dumps(run.overrides))}",
     ]
     if "task_net" in inputs:
@@ -100,13 +102,14 @@ def inpaint_inputs(plan: Plan, group: Group) -> dict[str, Any]:
     }
 
 
-def inpaint_args(plan: Plan, group: Group, out_dir: str) -> str:
-    """`--method M --out DIR/KEY --checkpoint C --options JSON` per method row of the group."""
+def inpaint_args(plan: Plan, group: Group) -> str:
+    """`--method M --out KEY --checkpoint C --options JSON` per method row of the group (each
+    `KEY` inside the job's `--into` folder)."""
     jobs = []
     for o in plan.method_outputs(group):
         checkpoint = plan.checkpoint(o.run) if o.run is not None else "-"
         jobs.append(
-            f"--method {o.method} --out {q(out_dir + '/' + o.key)} --checkpoint {checkpoint}"
+            f"--method {q(o.method)} --out {q(o.key)} --checkpoint {q(checkpoint)}"
             f" --options {q(json.dumps(dict(o.options)))}"
         )
     return " ".join(jobs)
@@ -122,13 +125,15 @@ def evaluate_inputs(plan: Plan, group: Group) -> dict[str, str]:
     return inputs
 
 
-def evaluate_args(plan: Plan, group: Group, inputs: dict[str, str]) -> str:
+def evaluate_args(plan: Plan, group: Group, inputs: dict[str, str], out_dir: str) -> str:
+    """`--images I --out CSV` per row of the group, each CSV inside the job's `--into`
+    folder `out_dir`."""
     rows = [
-        f"--images {q(plan.images(o))} --out {q(plan.metrics(o))}"
+        f"--images {q(plan.images(o))} --out {q(os.path.relpath(plan.metrics(o), out_dir))}"
         for o in plan.groups[group].values()
     ]
     task_net = f"--task-net {q(inputs['task_net'])}" if "task_net" in inputs else ""
-    return f"--task {plan.task_of(group[0])} {task_net} " + " ".join(rows)
+    return f"--task {q(plan.task_of(group[0]))} {task_net} " + " ".join(rows)
 
 
 # -- kinds of tables --------------------------------------------------------------------------
@@ -140,7 +145,7 @@ def runtime_output(plan: Plan, paper: str, table: str) -> Output:
 
 def cost_args(plan: Plan, paper: str, table: str) -> str:
     t = plan.tables[(paper, table)]
-    rows = " ".join(f"--method {r.method} --label {q(r.label)}" for r in t.rows)
+    rows = " ".join(f"--method {q(r.method)} --label {q(r.label)}" for r in t.rows)
     title = q(f"Table {t.spec.id}: {t.spec.title}")
     paper_values = q(json.dumps(t.spec.paper_values))
     return f"{rows} --size {t.spec.size} --paper {paper_values} --title {title}"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from geoinpaint.atomic import atomic_dir
 from geoinpaint.io import DatasetError, read_manifest, read_mask, sha256_file, write_mask
 from geoinpaint.masks.cloud import cloud_anchors, cloud_mask, folder_anchors
 from geoinpaint.masks.concentrated import concentrated_mask
@@ -72,27 +73,29 @@ def write_maskset(
     fraction: float | None = None,
     source: Path | None = None,
 ) -> pd.DataFrame:
-    """Write `n` masks of `kind` at `size` x `size` into `out_dir` and return the manifest."""
+    """Write `n` masks of `kind` at `size` x `size` into `out_dir` and return the manifest.
+
+    The folder appears (or replaces an earlier mask set) only when complete."""
     sample = mask_sampler(kind, seed, min_fraction, max_fraction, fraction, source)
-    out_dir = Path(out_dir)
     rows = []
-    for i in tqdm(range(n), desc=f"masks {kind}", unit="mask"):
-        item_seed = derive_seed(seed, "maskset", kind, str(i))
-        mask = sample(np.random.default_rng(item_seed), size)
-        path = out_dir / f"{i:05d}.png"
-        write_mask(path, mask)
-        rows.append(
-            {
-                "id": f"{i:05d}",
-                "mask": path.name,
-                "kind": kind,
-                "seed": item_seed,
-                "hole_fraction": float(mask.mean()),
-                "sha256": sha256_file(path),
-            }
-        )
-    manifest = pd.DataFrame(rows, columns=list(COLUMNS))
-    manifest.to_csv(out_dir / "manifest.csv", index=False)
+    with atomic_dir(out_dir) as tmp:
+        for i in tqdm(range(n), desc=f"masks {kind}", unit="mask"):
+            item_seed = derive_seed(seed, "maskset", kind, str(i))
+            mask = sample(np.random.default_rng(item_seed), size)
+            path = tmp / f"{i:05d}.png"
+            write_mask(path, mask)
+            rows.append(
+                {
+                    "id": f"{i:05d}",
+                    "mask": path.name,
+                    "kind": kind,
+                    "seed": item_seed,
+                    "hole_fraction": float(mask.mean()),
+                    "sha256": sha256_file(path),
+                }
+            )
+        manifest = pd.DataFrame(rows, columns=list(COLUMNS))
+        manifest.to_csv(tmp / "manifest.csv", index=False)
     return manifest
 
 

@@ -7,13 +7,14 @@ masks, build the collate step (MaskMix / AugMix) and the method's routine, run t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from geoinpaint.io import DatasetError
+from geoinpaint.io import MANIFEST, DatasetError, sha256_file
 from geoinpaint.masks.augmix import COLOUR_OPS, moves_content
 from geoinpaint.masks.maskset import load_maskset
 from geoinpaint.methods.base import TrainableMethod, TrainContext
@@ -57,6 +58,33 @@ def load_train_set(
         keep = np.linspace(0, len(images) - 1, limit).round().astype(int)
     # Cross-view targets stay the pair's row in the full split: the task network's location id.
     return InpaintingTrainSet(task, images[keep], masks[keep], targets[keep])
+
+
+def run_identity(
+    model: TrainableMethod,
+    task: str,
+    train_dir: Path,
+    maskset_dir: Path,
+    task_net: Path | None,
+    seed: int,
+    train_images: int,
+    init_from: Path | None = None,
+) -> dict[str, Any]:
+    """What defines a training run's result, for its resumable state's key: the method and its
+    resolved options, the task, the data and mask manifests (they list every file's sha256),
+    the frozen task network's bytes, the seed, the number of training images and the bytes of
+    the checkpoint it starts from (a warm start)."""
+    return {
+        "method": model.name,
+        "options": dataclasses.asdict(model.options),
+        "task": task,
+        "data": sha256_file(Path(train_dir) / MANIFEST),
+        "masks": sha256_file(Path(maskset_dir) / MANIFEST),
+        "task_net": sha256_file(task_net) if task_net else None,
+        "seed": seed,
+        "train_images": train_images,
+        "init_from": sha256_file(init_from) if init_from else None,
+    }
 
 
 def warm_start(model: TrainableMethod, checkpoint: Path) -> None:
@@ -106,8 +134,10 @@ def train_method(
         maskset_dir: frozen seed masks, one per training image.
         task_net: frozen task-network checkpoint (`geoinpaint train-task`), for task losses.
         options: the method's options (config `inpainting.options` and a row's overrides).
-        out: final checkpoint, written once training has finished.
-        state: resumable training state, outside any workflow output.
+        out: final checkpoint, written once training has finished (again from the state when a
+            finished run is rerun).
+        state: resumable training state, outside any workflow output; only a state of the same
+            run (`run_identity`) is resumed.
         train_images: train on this many images of the split, evenly spaced (0 = all).
         save_every_s: also save the state within an epoch after this many seconds.
         init_from: a checkpoint whose networks the model starts from (a warm-up run of the
@@ -146,6 +176,9 @@ def train_method(
             samples_dir=samples_dir,
             save_every_s=save_every_s,
             desc=f"{method} {task}",
+            identity=run_identity(
+                model, task, train_dir, maskset_dir, task_net, seed, train_images, init_from
+            ),
         )
     )
     engine.run(routine, len(data), collate)

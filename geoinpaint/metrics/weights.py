@@ -3,9 +3,9 @@ come from, where they live, whether they are good.
 
 Files live in the torch hub cache, `torch.hub.get_dir()/checkpoints` (by default
 `$TORCH_HOME/hub/checkpoints`), the folder the packages that use them (pytorch-fid, torchvision,
-piq) read. Nothing here downloads
-unless asked (`download`); a metric whose file is missing or fails verification is reported as
-unavailable with the file named (`require`), never computed from something else.
+piq) read. Nothing here downloads unless asked (`download`); a metric whose file is missing or
+fails verification is reported as unavailable with the file named (`require`), never computed
+from something else.
 
 Checksums: the packages publish what torch hub's convention puts into the file name, the first
 8 hex digits of the file's sha256 (`alexnet-owt-7be5be79.pth`); `sha256` below is that prefix,
@@ -331,20 +331,24 @@ def install_from(folder: Path) -> list[str]:
     """Copy every registered file found in `folder` into the hub cache after verifying it.
 
     Raises:
-        ValueError: a file in `folder` carries a registered name but fails verification
-            (nothing is copied then).
+        FileNotFoundError: `folder` is not a folder.
+        ValueError: no registered file there, or one fails verification (nothing is copied).
     """
+    from geoinpaint.atomic import atomic_path
+
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--install-from {folder}: folder not found")
     found = [w for w in BY_NAME.values() if (folder / w.name).is_file()]
-    bad = [why for w in found if (why := problem(w, folder / w.name))]
-    if bad:
+    if not found:
+        names = ", ".join(BY_NAME)
+        raise ValueError(f"--install-from {folder}: no pretrained file there; expected {names}")
+    if bad := [why for w in found if (why := problem(w, folder / w.name))]:
         raise ValueError("refusing to install: " + "; ".join(bad))
     dest = checkpoints_dir()
-    dest.mkdir(parents=True, exist_ok=True)
     for w in found:
-        tmp = dest / f".{w.name}.partial"
-        shutil.copyfile(folder / w.name, tmp)
-        os.replace(tmp, dest / w.name)
+        with atomic_path(dest / w.name) as tmp:
+            shutil.copyfile(folder / w.name, tmp)
         log.info("installed %s into %s", w.name, dest)
     return [w.name for w in found]
 

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from geoinpaint.atomic import atomic_path  # noqa: E402
+from geoinpaint.atomic import save_figure  # noqa: E402
 from geoinpaint.io import read_image  # noqa: E402
 from geoinpaint.reporting.figures import show_image as _show  # noqa: E402
 from geoinpaint.testsets import load_testset  # noqa: E402
@@ -25,8 +25,7 @@ if TYPE_CHECKING:  # MaskMix and AugMix load torchvision (seconds): imported whe
 
 
 def _save(fig: plt.Figure, out: Path) -> None:
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=150, metadata={"Software": None})
+    save_figure(fig, out, dpi=150, metadata={"Software": None})
     plt.close(fig)
 
 

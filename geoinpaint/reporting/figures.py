@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from geoinpaint.atomic import save_figure as _save_atomically  # noqa: E402
 from geoinpaint.io import read_image  # noqa: E402
 from geoinpaint.testsets import load_testset  # noqa: E402
 
@@ -39,8 +40,7 @@ def save_figure(fig: plt.Figure, out: Path, tight: bool = True) -> None:
     """Save as PNG without a creation-software stamp (same inputs, same bytes) and close."""
     if tight:
         fig.tight_layout()
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150, metadata={"Software": None})
+    _save_atomically(fig, out, dpi=150, metadata={"Software": None})
     plt.close(fig)
 
 

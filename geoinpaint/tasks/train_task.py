@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from geoinpaint.io import MANIFEST, sha256_file
 from geoinpaint.runtime import DeviceChoice, resolve_device, seed_everything
 from geoinpaint.tasks.pretrained import Init, initialise
 from geoinpaint.tasks.pretrained import check as check_init
@@ -205,6 +206,13 @@ def train_task(
             state_path=Path(state_path),
             log_csv=Path(log_csv),
             desc=f"{cfg.arch} {task}",
+            # the state's key: another setting or another split never resumes this state
+            identity={
+                "task": task,
+                "training": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+                "seed": seed,
+                "data": sha256_file(Path(train_dir) / MANIFEST),
+            },
         )
     )
     history = engine.run(routine, len(data.train_rows), TaskCollate(data, dev, seed))

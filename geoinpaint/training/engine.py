@@ -16,9 +16,12 @@ that turns sample indices into the routine's batch (augmentations included, see
 - a progress bar with the running losses and images/s, one CSV row per epoch, a sample grid PNG
   per epoch;
 - a resumable state (`state_path`, outside any declared workflow output) saved after every epoch
-  and every `save_every_s` seconds within one, written atomically;
-- NaN/Inf detection: a non-finite loss stops training with `DivergenceError`; the state on disk
-  is the last good one.
+  and every `save_every_s` seconds within one, written atomically, keyed by `identity` (what
+  defines the result: a run with other settings never resumes it, see `training.state`);
+- NaN/Inf detection: a non-finite loss stops training with `DivergenceError`, and so does a
+  non-finite weight at a save: the state on disk is always the last good (finite) one;
+- idempotence: a run whose state is complete runs no epoch but still writes its log CSV, so
+  every declared output of a rerun job (`--forcerun`) is there again.
 """
 
 from __future__ import annotations
@@ -36,8 +39,15 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from geoinpaint.atomic import atomic_path
 from geoinpaint.runtime import DeviceChoice
-from geoinpaint.training.state import DivergenceError, atomic_save, load_checkpoint
+from geoinpaint.training.state import (
+    DivergenceError,
+    atomic_save,
+    nonfinite,
+    resume_state,
+    state_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +133,8 @@ class EngineConfig:
         save_every_s: also save the state within an epoch after this many seconds.
         samples_per_grid_row: images per row of the saved grid.
         desc: label of the progress bar and log lines.
+        identity: everything that defines the result (JSON-able); the state is keyed by its
+            hash (`training.state.state_key`), so changed settings never resume a stale state.
     """
 
     epochs: int
@@ -134,6 +146,7 @@ class EngineConfig:
     save_every_s: float = 600.0
     samples_per_grid_row: int = 4
     desc: str = "train"
+    identity: dict[str, Any] | None = None
 
 
 @dataclass
@@ -191,15 +204,33 @@ class Engine:
     def __init__(self, cfg: EngineConfig):
         self.cfg = cfg
 
+    @property
+    def key(self) -> str:
+        return "" if self.cfg.identity is None else state_key(self.cfg.identity)
+
     def _save(self, routine: Routine, progress: dict[str, Any]) -> None:
-        atomic_save({"routine": routine.state_dict(), **progress}, self.cfg.state_path)
+        state = routine.state_dict()
+        bad = nonfinite(state)
+        if bad:
+            raise DivergenceError(
+                f"non-finite weights in {', '.join(bad[:5])} after epoch {progress['epoch']}, "
+                f"step {progress['step']}; training stopped without saving them, the last good "
+                f"state is kept at {self.cfg.state_path}. Lower the learning rate."
+            )
+        atomic_save({"routine": state, "key": self.key, **progress}, self.cfg.state_path)
 
     def _resume(self, routine: Routine) -> dict[str, Any]:
         fresh = {"epoch": 0, "step": 0, "sums": {}, "seen": 0, "seconds": 0.0, "history": []}
         path = Path(self.cfg.state_path)
-        if not path.exists():
+        state = resume_state(path, self.key)
+        if state is None:
             return fresh
-        state = load_checkpoint(path)
+        if nonfinite(state["routine"]):
+            raise DivergenceError(
+                f"{path} holds non-finite weights ({', '.join(nonfinite(state['routine'])[:5])});"
+                " it cannot be resumed: move it away to start this run afresh"
+            )
+        state.pop("key", None)
         routine.load_state_dict(state.pop("routine"))
         log.info(
             "%s: resuming from %s at epoch %d/%d, step %d",
@@ -211,6 +242,12 @@ class Engine:
         )
         return {**fresh, **state}
 
+    def _write_log(self, history: list[dict[str, float]]) -> None:
+        if self.cfg.log_csv is None:
+            return
+        with atomic_path(self.cfg.log_csv) as tmp:
+            pd.DataFrame(history).to_csv(tmp, index=False)
+
     def _write_samples(self, routine: Routine, epoch: int) -> None:
         if self.cfg.samples_dir is None:
             return
@@ -220,8 +257,8 @@ class Engine:
         from torchvision.utils import save_image
 
         out = Path(self.cfg.samples_dir) / f"epoch_{epoch:03d}.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        save_image(grid.float().clamp(0, 1), out, nrow=self.cfg.samples_per_grid_row, padding=1)
+        with atomic_path(out) as tmp:
+            save_image(grid.float().clamp(0, 1), tmp, "png", nrow=self.cfg.samples_per_grid_row)
 
     def run(
         self, routine: Routine, n_samples: int, collate: Callable[[torch.Tensor, int], Any]
@@ -281,8 +318,7 @@ class Engine:
             )
             p.update(epoch=epoch + 1, step=0, sums={}, seen=0, seconds=0.0)
             self._save(routine, p)
-            if cfg.log_csv is not None:
-                Path(cfg.log_csv).parent.mkdir(parents=True, exist_ok=True)
-                pd.DataFrame(p["history"]).to_csv(cfg.log_csv, index=False)
+            self._write_log(p["history"])
             self._write_samples(routine, epoch + 1)
+        self._write_log(p["history"])  # also when the state was complete and no epoch ran
         return p["history"]

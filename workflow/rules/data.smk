@@ -12,7 +12,7 @@ rule prepare:
     benchmark:
         f"{BENCH}/prepare_{{role}}.tsv"
     shell:
-        "geoinpaint prepare {params.args} --out {output} > {log} 2>&1"
+        "geoinpaint prepare {params.args} --out {output:q} > {log:q} 2>&1"
 
 
 rule masks:
@@ -28,7 +28,7 @@ rule masks:
     benchmark:
         f"{BENCH}/masks_{{role}}_{{maskset}}.tsv"
     shell:
-        "geoinpaint masks {params.args} --out {output} > {log} 2>&1"
+        "geoinpaint masks {params.args} --out {output:q} > {log:q} 2>&1"
 
 
 rule testset:
@@ -42,10 +42,11 @@ rule testset:
         args=lambda wildcards: jobs.testset_args(
             PLAN, wildcards.role, wildcards.maskset, config["seed"]
         ),
+        test=lambda wildcards, input: f"{input.scenes}/test",
     log:
         f"{LOGS}/testset_{{role}}_{{maskset}}.log",
     benchmark:
         f"{BENCH}/testset_{{role}}_{{maskset}}.tsv"
     shell:
-        "geoinpaint testset --scenes {input.scenes}/test --masks {input.masks} --out {output}"
-        " {params.args} > {log} 2>&1"
+        "geoinpaint testset --scenes {params.test:q} --masks {input.masks:q} --out {output:q}"
+        " {params.args} > {log:q} 2>&1"

@@ -1,6 +1,7 @@
 # Every row of every table on one test set and seed is one group: one job inpaints the group's
 # test set with each of its methods (a process loads torch and the test set once), one job
-# scores every row of the group per image (the frozen task network is loaded once).
+# scores every row of the group per image (the frozen task network is loaded once). Each job
+# writes its folder with `--into`: it appears only when complete, so a killed job leaves none.
 
 
 rule inpaint:
@@ -9,9 +10,7 @@ rule inpaint:
     output:
         outputs=directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/outputs"),
     params:
-        jobs=lambda wildcards, output: jobs.inpaint_args(
-            PLAN, group_of(wildcards), output.outputs
-        ),
+        jobs=lambda wildcards: jobs.inpaint_args(PLAN, group_of(wildcards)),
         device=config["device"],
     threads: THREADS
     resources:
@@ -21,8 +20,8 @@ rule inpaint:
     benchmark:
         f"{BENCH}/inpaint_{{role}}_{{maskset}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint inpaint --testset {input.testset} {params.jobs}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint inpaint --testset {input.testset:q} --into {output.outputs:q} {params.jobs}"
+        " --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule evaluate:
@@ -31,8 +30,8 @@ rule evaluate:
     output:
         directory(f"runs/{RUN}/{{role}}/{{maskset}}/seed{{seed}}/metrics"),
     params:
-        args=lambda wildcards, input: jobs.evaluate_args(
-            PLAN, group_of(wildcards), dict(input.items())
+        args=lambda wildcards, input, output: jobs.evaluate_args(
+            PLAN, group_of(wildcards), dict(input.items()), output[0]
         ),
         device=config["device"],
     threads: THREADS
@@ -43,5 +42,5 @@ rule evaluate:
     benchmark:
         f"{BENCH}/evaluate_{{role}}_{{maskset}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint evaluate --testset {input.testset} {params.args}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint evaluate --testset {input.testset:q} --into {output:q} {params.args}"
+        " --device {params.device:q} --threads {threads} > {log:q} 2>&1"

@@ -28,7 +28,7 @@ rule figure:
     benchmark:
         f"{BENCH}/figure_{{paper}}_{{figure}}.tsv"
     shell:
-        "{params.command} > {log} 2>&1"
+        "{params.command} > {log:q} 2>&1"
 
 
 def maskmix_seed_masks(wildcards):
@@ -73,4 +73,4 @@ rule maskmix_stats:
         f"{LOGS}/maskmix_stats_{{paper}}.log",
     shell:
         "geoinpaint maskmix-stats {params.masks} --maskmix {params.maskmix}"
-        " --seed {params.seed} --out {output} > {log} 2>&1"
+        " --seed {params.seed} --out {output:q} > {log:q} 2>&1"

@@ -38,8 +38,8 @@ rule table:
     benchmark:
         f"{BENCH}/table_{{paper}}_{{table}}.tsv"
     shell:
-        "geoinpaint table --layout {params.layout} --out {output.csv}"
-        " --config-hash {params.hash} > {log} 2>&1"
+        "geoinpaint table --layout {params.layout} --out {output.csv:q}"
+        " --config-hash {params.hash:q} > {log:q} 2>&1"
 
 
 rule runtime:
@@ -55,7 +55,7 @@ rule runtime:
         ),
     params:
         method=lambda wildcards: jobs.runtime_output(PLAN, wildcards.paper, wildcards.timing).method,
-        sizes=" ".join(map(str, config["runtime"]["sizes"])),
+        sizes=" ".join(str(int(s)) for s in config["runtime"]["sizes"]),
         repeats=config["runtime"]["repeats"],
         paper="--paper-architecture" if config["runtime"]["paper_architecture"] else "",
         device=config["device"],
@@ -72,9 +72,9 @@ rule runtime:
     benchmark:
         f"{BENCH}/runtime_{{paper}}_{{timing}}.tsv"
     shell:
-        "geoinpaint runtime --method {params.method} --checkpoint {input} --sizes {params.sizes}"
-        " --repeats {params.repeats} {params.paper} --device {params.device}"
-        " --threads {threads} --out {output} > {log} 2>&1"
+        "geoinpaint runtime --method {params.method:q} --checkpoint {input:q}"
+        " --sizes {params.sizes} --repeats {params.repeats} {params.paper}"
+        " --device {params.device:q} --threads {threads} --out {output:q} > {log:q} 2>&1"
 
 
 rule cost:
@@ -100,5 +100,5 @@ rule cost:
     benchmark:
         f"{BENCH}/cost_{{paper}}_{{cost}}.tsv"
     shell:
-        "geoinpaint describe {params.args} --config-hash {params.hash} --device cpu"
-        " --threads {threads} --out {output.csv} > {log} 2>&1"
+        "geoinpaint describe {params.args} --config-hash {params.hash:q} --device cpu"
+        " --threads {threads} --out {output.csv:q} > {log:q} 2>&1"

@@ -15,6 +15,7 @@ rule train_task:
     params:
         # Resumable state lives outside the declared outputs, so a killed job resumes.
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/task_net.pt",
+        train=lambda wildcards, input: f"{input}/train",
         task=lambda wildcards: PLAN.task_of(wildcards.role),
         options=lambda wildcards: " ".join(
             f"--{key.replace('_', '-')} {jobs.q(value)}"
@@ -34,6 +35,7 @@ rule train_task:
     benchmark:
         f"{BENCH}/train_task_{{role}}_seed{{seed}}.tsv"
     shell:
-        "geoinpaint train-task --task {params.task} --train {input}/train --out {output.model}"
-        " --state {params.state} --log-csv {output.history} {params.options}"
-        " --seed {wildcards.seed} --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint train-task --task {params.task:q} --train {params.train:q}"
+        " --out {output.model:q} --state {params.state:q} --log-csv {output.history:q}"
+        " {params.options} --seed {wildcards.seed} --device {params.device:q}"
+        " --threads {threads} > {log:q} 2>&1"

@@ -23,6 +23,7 @@ rule train_inpainting:
         args=lambda wildcards, input: jobs.training_args(
             PLAN, jobs.training_run(PLAN, **dict(wildcards.items())), dict(input.items())
         ),
+        train=lambda wildcards, input: f"{input.scenes}/train",
         # Resumable state lives outside the declared outputs, so a killed job resumes; sample
         # grids (one per epoch) are for a person watching, not an output.
         state=f"runs/{RUN}/state/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
@@ -41,7 +42,7 @@ rule train_inpainting:
     benchmark:
         f"{BENCH}/train_{{role}}_seed{{seed}}_{{trainmask}}_{{key}}.tsv"
     shell:
-        "geoinpaint train {params.args} --train {input.scenes}/train --masks {input.masks}"
-        " --out {output.model} --state {params.state} --log-csv {output.history}"
-        " --samples {params.samples} --train-images {params.images} --seed {wildcards.seed}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        "geoinpaint train {params.args} --train {params.train:q} --masks {input.masks:q}"
+        " --out {output.model:q} --state {params.state:q} --log-csv {output.history:q}"
+        " --samples {params.samples:q} --train-images {params.images:q}"
+        " --seed {wildcards.seed} --device {params.device:q} --threads {threads} > {log:q} 2>&1"

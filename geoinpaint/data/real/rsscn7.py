@@ -5,6 +5,7 @@ Layout: `<root>/aGrass/a001.jpg ... <root>/gParking/g400.jpg`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,12 @@ def scan_rsscn7(root: Path, strict: bool = True, verify: bool = True) -> pd.Data
             root / folder, f"RSSCN7 class folder with files like {folder[0]}001.jpg", SOURCE
         )
         files = sorted(d.glob(f"{folder[0]}*.jpg"))
+        stray = [f.name for f in files if not re.fullmatch(rf"{folder[0]}\d{{3}}\.jpg", f.name)]
+        if stray:  # e.g. "b002 (copy).jpg": a duplicate would leak between the splits
+            raise DatasetError(
+                f"{d}: unexpected file(s) {stray[:5]}; the release names its images "
+                f"{folder[0]}001.jpg ... {folder[0]}{PER_CLASS}.jpg. Remove them"
+            )
         if not files:
             raise DatasetError(
                 f"{d}: no {folder[0]}NNN.jpg images; expected {PER_CLASS}. "
