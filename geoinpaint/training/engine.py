@@ -8,9 +8,8 @@ that turns sample indices into the routine's batch (augmentations included, see
 
 - the sample order: epoch `e` visits a permutation drawn from `(seed, e)` alone, and routines
   draw their per-sample randomness from `(seed, epoch, sample)` (`sample_rng`), so a resumed run
-  continues exactly where it stopped, even mid-epoch; the global torch generators (dropout,
-  noise inputs) are reseeded from `(seed, epoch, step)` before every iteration for the same
-  reason;
+  continues exactly where it stopped, even mid-epoch (the global torch generators are
+  reseeded from `(seed, epoch, step)` before every iteration for the same reason);
 - mixed precision on CUDA (`Amp`: bfloat16 autocast where supported, else float16 with a
   gradient scaler), full precision on the CPU;
 - a progress bar with the running losses and images/s, one CSV row per epoch, a sample grid PNG
@@ -54,8 +53,7 @@ log = logging.getLogger(__name__)
 
 def sample_rng(seed: int, epoch: int, sample: int, purpose: str = "") -> np.random.Generator:
     """The random stream of one training sample in one epoch, independent of batch order."""
-    key = [seed, epoch, sample, *(ord(c) for c in purpose)]
-    return np.random.default_rng(key)
+    return np.random.default_rng([seed, epoch, sample, *(ord(c) for c in purpose)])
 
 
 class Amp:
@@ -63,9 +61,8 @@ class Amp:
 
     def __init__(self, device: torch.device, enabled: bool):
         self.enabled = enabled and device.type == "cuda"
-        self.dtype = (
-            torch.bfloat16 if self.enabled and torch.cuda.is_bf16_supported() else torch.float16
-        )
+        bf16 = self.enabled and torch.cuda.is_bf16_supported()
+        self.dtype = torch.bfloat16 if bf16 else torch.float16
         use_scaler = self.enabled and self.dtype == torch.float16
         self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.device_type = device.type
@@ -162,8 +159,7 @@ class TrainRun:
 
 
 def step_seed(seed: int, epoch: int, step: int) -> None:
-    """Seed the global torch generators from `(seed, epoch, step)` before each iteration, so
-    whatever a network draws from them (dropout, noise inputs) is the same in a resumed run."""
+    """Global torch generators from `(seed, epoch, step)`: dropout and noise resume exactly."""
     torch.manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
 
 

@@ -31,6 +31,7 @@ NUMBER_FLAGS = (
 ARGUMENT_BUILDERS = [REPO / "geoinpaint" / "experiments" / f for f in ("jobs.py", "figures.py")]
 ARGUMENT_STRINGS = {
     "params.args",
+    "params.config",
     "params.jobs",
     "params.command",
     "params.masks",

@@ -29,8 +29,8 @@ rule table_seeds:
     benchmark:
         f"{BENCH}/table_seeds_{{paper}}_{{table}}.tsv"
     shell:
-        "geoinpaint table-seeds --layout {params.layout} --out {output[0]}"
-        " --config-hash {params.hash} > {log} 2>&1"
+        "geoinpaint table-seeds --layout {params.layout} --out {output[0]:q}"
+        " --config-hash {params.hash:q} > {log:q} 2>&1"
 
 
 CLAIMS_CAPTION = (
@@ -66,5 +66,5 @@ rule claims:
     benchmark:
         f"{BENCH}/claims.tsv"
     shell:
-        "geoinpaint claims --config-json {params.config} --out {output[0]}"
-        " --figure {output[2]} --config-hash {params.hash} > {log} 2>&1"
+        "geoinpaint claims --config-json {params.config} --out {output[0]:q}"
+        " --figure {output[2]:q} --config-hash {params.hash:q} > {log:q} 2>&1"
