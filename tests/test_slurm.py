@@ -30,7 +30,7 @@ from workflow_run import ENV, run_ok, snakemake, workflow_copy
 SCRIPTS = REPO / ".ci" / "slurm"
 SLURM_DIR = Path(os.environ.get("GEOINPAINT_SLURM_DIR", "/tmp/geoinpaint-slurm"))
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
-CLUSTER_RULES = {"train_task", "train_inpainting", "runtime", "cost", "inpaint", "evaluate"}
+CLUSTER_RULES = {"train_task", "train_inpainting", "runtime", "inpaint", "evaluate"}
 """Everything else is a localrule."""
 MEASURED = {"runtime.csv"}  # wall-clock times: the one result that differs between runs
 EPOCH_DONE = re.compile(r"epoch (\d+)/\d+: loss")
