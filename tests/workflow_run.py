@@ -61,10 +61,12 @@ class BackgroundRun:
 
     The end-to-end runs are long and largely single-threaded jobs (and SLURM tests mostly wait):
     started when collection finishes, they overlap with the rest of the session instead of
-    following it. `result()` fails the calling test if the run failed or overran `timeout`.
+    following it. `result()` fails the calling test if the run failed or overran `timeout` (an
+    hour: the embedded default alone takes a fraction of that, but it shares the two cores with
+    every other test of the session).
     """
 
-    def __init__(self, where: Path, *args: str, timeout: int = 2400):
+    def __init__(self, where: Path, *args: str, timeout: int = 3600):
         self.where = where
         self.output = where / "snakemake.out"
         cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
