@@ -68,7 +68,11 @@ def test_readme_commands_work_after_the_readmes_install_without_test_extras(tmp_
     # Snakemake must take them as finished and rerun only what it would rerun anyway
     for name in ("data", "runs", "results", "paper_figures", ".snakemake"):
         shutil.copytree(
-            smoke_run / name, where / name, symlinks=True, ignore=shutil.ignore_patterns("locks")
+            smoke_run / name,
+            where / name,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("locks"),
+            dirs_exist_ok=True,  # results/ and paper_figures/ hold a tracked README
         )
     _sh(where, f"snakemake --cores 2 {smoke}", timeout=2400)
     assert "snakemake --report report.html" in README
