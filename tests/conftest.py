@@ -44,6 +44,28 @@ def testset64(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def kill_after_first_epoch():
+    """`run(train)`: call `train()` as a job killed right after its first epoch's state is saved
+    (the engine's save patched for the call only)."""
+    import geoinpaint.training.engine as engine
+
+    real_save = engine.atomic_save
+
+    def save_then_die(obj, path):
+        real_save(obj, path)
+        if obj.get("epoch") == 1:
+            raise KeyboardInterrupt
+
+    def run(train) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "atomic_save", save_then_die)
+            with pytest.raises(KeyboardInterrupt):
+                train()
+
+    return run
+
+
+@pytest.fixture
 def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty torch hub cache: `$TORCH_HOME` points into `tmp_path`; returns its checkpoints/."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))

@@ -28,21 +28,9 @@ def test_checkpoint_loads_with_weights_only_and_names_its_architecture(scenes, t
     assert (tmp_path / "a.csv").read_text().startswith("epoch,loss")
 
 
-def test_interrupted_training_resumes_to_the_same_weights(scenes, tmp_path, monkeypatch):
-    import geoinpaint.training.engine as engine
-
+def test_interrupted_training_resumes_to_the_same_weights(scenes, tmp_path, kill_after_first_epoch):
     full = _train(scenes, tmp_path, 2, tag="full")
-    real_save = engine.atomic_save
-
-    def save_then_die(obj, path):
-        real_save(obj, path)
-        if obj.get("epoch") == 1:
-            raise KeyboardInterrupt  # the job is killed right after its first epoch
-
-    monkeypatch.setattr(engine, "atomic_save", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        _train(scenes, tmp_path, 2, tag="resumed")
-    monkeypatch.setattr(engine, "atomic_save", real_save)
+    kill_after_first_epoch(lambda: _train(scenes, tmp_path, 2, tag="resumed"))
     assert not (tmp_path / "resumed.pt").exists()
     resumed = _train(scenes, tmp_path, 2, tag="resumed")
     for k, v in full["state_dict"].items():

@@ -66,22 +66,10 @@ def _train(name: str, root: Path, out: Path, epochs: int):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TRAINED)
 def test_a_method_killed_after_an_epoch_resumes_to_identical_weights(
-    name, split64, tmp_path, monkeypatch
+    name, split64, tmp_path, kill_after_first_epoch
 ):
-    import geoinpaint.training.engine as engine
-
     full = _train(name, split64, tmp_path / "full", epochs=2)
-    real_save = engine.atomic_save
-
-    def save_then_die(obj, path):
-        real_save(obj, path)
-        if obj.get("epoch") == 1:
-            raise KeyboardInterrupt  # the job is killed right after its first epoch
-
-    monkeypatch.setattr(engine, "atomic_save", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        _train(name, split64, tmp_path / "cut", epochs=2)
-    monkeypatch.setattr(engine, "atomic_save", real_save)
+    kill_after_first_epoch(lambda: _train(name, split64, tmp_path / "cut", epochs=2))
     assert not (tmp_path / "cut" / "model.pt").exists()
     resumed = _train(name, split64, tmp_path / "cut", epochs=2)
     a, b = full.nets.state_dict(), resumed.nets.state_dict()
