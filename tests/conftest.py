@@ -15,6 +15,19 @@ from geoinpaint.testsets import build_testset
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Every test runs torch on one thread, as the workflow's jobs do (`threads: 1`): the
+    session shares the CPU with its background workflow runs, and OpenMP threads that wait for
+    a busy core spin instead of yielding (a 100-step overfit took 514 s instead of 10 s)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 32x32 scene dataset: 4 train and 2 test images per class."""

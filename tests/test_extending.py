@@ -92,7 +92,8 @@ def test_a_plugin_method_goes_through_plan_train_inpaint_evaluate_and_table_for_
     config["experiments"] = {"mine": {}}
     (where / "config" / "mine.yaml").write_text(yaml.safe_dump(config))
     env = {**ENV, "PYTHONPATH": os.pathsep.join([str(plugins), *sys.path])}
-    run_ok(where, "--configfile", "config/mine.yaml", env=env)
+    tables = [f"results/mine/mine/table_T.{ext}" for ext in ("csv", "md")]
+    run_ok(where, *tables, "--configfile", "config/mine.yaml", env=env)
     table = pd.read_csv(where / "results" / "mine" / "mine" / "table_T.csv").set_index("method")
     assert list(table.index) == ["Clean Testing", "Occluded Testing", "Telea", "Tiny (mine)"]
     tiny = table.loc["Tiny (mine)"]
