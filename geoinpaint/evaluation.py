@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from geoinpaint.io import (
     MASK_THRESHOLD,
     ImageReadError,
     gray_pixels,
+    ids_digest,
     read_image,
     read_mask_values,
     sha256_file,
@@ -152,11 +152,6 @@ def load_outputs(ts: TestSet, folder: Path) -> np.ndarray:
             )
         outs.append(img)
     return np.stack(outs)
-
-
-def ids_digest(ids: Sequence[object]) -> str:
-    """sha256 of a list of image ids in order (what a per-image CSV must list, once each)."""
-    return hashlib.sha256("\n".join(map(str, ids)).encode()).hexdigest()
 
 
 def testset_record(testset_dir: Path, ids: Sequence[object]) -> dict[str, str]:

@@ -224,6 +224,11 @@ def sha256_file(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def ids_digest(ids) -> str:
+    """sha256 of a list of image ids in order (what a per-image CSV must list, once each)."""
+    return hashlib.sha256("\n".join(map(str, ids)).encode()).hexdigest()
+
+
 def read_manifest(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """Read `folder/manifest.csv`, checking it exists, is non-empty, has `required` columns and
     lists every `id` once."""

@@ -15,8 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoinpaint.evaluation import ids_digest
-from geoinpaint.io import MANIFEST, sha256_file
+from geoinpaint.io import MANIFEST, ids_digest, sha256_file
 from geoinpaint.metrics import set_metrics_path
 
 RECORD_KEYS = ("task", "n_images", "testset", "testset_manifest_sha256", "ids_sha256")
