@@ -64,6 +64,7 @@ def test_another_tools_outputs_score_exactly_like_the_built_in_method(tmp_path):
     where = workflow_copy(tmp_path / "wf")
     config = yaml.safe_load((where / "config" / "smoke.yaml").read_text())
     config["experiments"] = {"task_driven": {"tables": ["I"], "methods": ["telea"]}}
+    config["tasks"]["classification"]["epochs"] = 2  # any frozen classifier will do
     (where / "config" / "ext.yaml").write_text(yaml.safe_dump(config))
     run_ok(where, "data/smoke/rsscn7/testsets/cloud", "--configfile", "config/ext.yaml")
     exported, outputs = tmp_path / "exported", tmp_path / "outputs"
