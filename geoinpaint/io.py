@@ -228,6 +228,11 @@ ID_DTYPE = {"id": str}
 """How every manifest and per-image CSV is read: ids are names (CVUSA's "0000001" stays so)."""
 
 
+def read_ids_csv(path: str | Path) -> pd.DataFrame:
+    """A manifest or per-image metrics CSV, its `id` column read as names (`ID_DTYPE`)."""
+    return pd.read_csv(path, dtype=ID_DTYPE)
+
+
 def ids_digest(ids) -> str:
     """sha256 of a list of image ids in order (what a per-image CSV must list, once each)."""
     return hashlib.sha256("\n".join(map(str, ids)).encode()).hexdigest()
@@ -242,7 +247,7 @@ def read_manifest(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
             f"{path}: manifest not found; write the folder with `geoinpaint prepare`"
         )
     try:
-        manifest = pd.read_csv(path, dtype=ID_DTYPE)
+        manifest = read_ids_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: not a readable CSV manifest ({err})") from err
     missing = [c for c in required if c not in manifest.columns]

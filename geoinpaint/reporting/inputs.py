@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoinpaint.io import ID_DTYPE, MANIFEST, ids_digest, sha256_file
+from geoinpaint.io import MANIFEST, ids_digest, read_ids_csv, sha256_file
 from geoinpaint.metrics import set_metrics_path
 
 RECORD_KEYS = ("task", "n_images", "testset", "testset_manifest_sha256", "ids_sha256")
@@ -25,7 +25,7 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: {what} not found; run `geoinpaint evaluate` first")
     try:
-        return pd.read_csv(path, dtype=ID_DTYPE)
+        return read_ids_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: not a readable {what} ({err})") from err
 

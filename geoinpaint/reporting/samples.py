@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoinpaint.io import ID_DTYPE
+from geoinpaint.io import read_ids_csv
 from geoinpaint.metrics import set_metrics_path
 from geoinpaint.reporting.columns import Column
 from geoinpaint.stats.statistics import (
@@ -41,7 +41,7 @@ class NotTestable(Exception):
 
 @functools.lru_cache(maxsize=512)
 def _read(path: str) -> tuple[pd.DataFrame, dict]:
-    per_image = pd.read_csv(path, dtype=ID_DTYPE)
+    per_image = read_ids_csv(path)
     record_path = set_metrics_path(path)
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     return per_image.sort_values("id", kind="stable").reset_index(drop=True), record

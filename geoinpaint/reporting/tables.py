@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoinpaint.io import ID_DTYPE
+from geoinpaint.io import read_ids_csv
 from geoinpaint.metrics import set_metrics_path
 from geoinpaint.reporting.columns import Column, columns_of
 
@@ -76,7 +76,7 @@ def seed_values(col: Column, source: str, files: list[str]) -> tuple[list, list[
     """One column's value in each seed's file that has one; notes; the set records read."""
     values, notes, records = [], [], []
     for f in files:
-        per_image = pd.read_csv(f, dtype=ID_DTYPE)
+        per_image = read_ids_csv(f)
         record = _read_set_record(Path(f))
         records.append(record)
         value, why = _value(col, source, per_image, record)

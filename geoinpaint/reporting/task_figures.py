@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from geoinpaint.io import ID_DTYPE  # noqa: E402
+from geoinpaint.io import read_ids_csv  # noqa: E402
 from geoinpaint.metrics.segmentation import LOVEDA_CLASSES  # noqa: E402
 from geoinpaint.reporting.figures import pick_examples, save_figure, show_image  # noqa: E402
 from geoinpaint.runtime import DeviceChoice  # noqa: E402
@@ -50,7 +50,7 @@ def _read_rows(rows: dict[str, Path]) -> dict[str, pd.DataFrame]:
         raise ValueError(
             f"task figures need the per-image metrics of rows {ROWS}; missing {missing}"
         )
-    return {r: pd.read_csv(rows[r], dtype=ID_DTYPE) for r in ROWS}
+    return {r: read_ids_csv(rows[r]) for r in ROWS}
 
 
 def fig_classification(testset_dir: Path, rows: dict[str, Path], out: Path) -> None:
