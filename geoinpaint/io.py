@@ -213,6 +213,19 @@ def write_image(path: str | Path, image: np.ndarray) -> None:
         Image.fromarray(arr).save(tmp, format="PNG")
 
 
+def tile(images: np.ndarray, per_row: int, pad: int = 2) -> np.ndarray:
+    """`(N, 3, H, W)` images in [0, 1] as one `(H', W', 3)` sheet, `per_row` to a row, `pad`
+    black pixels around each: torchvision's `make_grid` layout (a training job importing
+    torchvision, and with it torch._dynamo, would pay ~2 s for a picture)."""
+    n, c, h, w = images.shape
+    rows, cols = -(-n // per_row), min(n, per_row)
+    sheet = np.zeros((c, rows * (h + pad) + pad, cols * (w + pad) + pad), np.float32)
+    for k, img in enumerate(images):
+        y, x = pad + (k // per_row) * (h + pad), pad + (k % per_row) * (w + pad)
+        sheet[:, y : y + h, x : x + w] = img
+    return sheet.transpose(1, 2, 0)
+
+
 def write_mask(path: str | Path, mask: np.ndarray) -> None:
     """Write a `(H, W)` {0, 1} mask as an 8-bit PNG with 255 = hole, atomically."""
     with atomic_path(path) as tmp:

@@ -47,7 +47,9 @@ def seed_everything(seed: int, threads: int | None = None) -> torch.Generator:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    # = use_deterministic_algorithms(True, warn_only=True) without its inductor switch: setting
+    # that imports torch._inductor and torch._dynamo (~2 s a job) for torch.compile, unused here
+    torch.set_deterministic_debug_mode("warn")
     torch.backends.cudnn.benchmark = False
     if threads is not None:
         torch.set_num_threads(threads)

@@ -15,11 +15,12 @@ from geoinpaint.testsets import build_testset
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def one_torch_thread():
-    """Every test runs torch on one thread, as the workflow's jobs do (`threads: 1`): the
-    session shares the CPU with its background workflow runs, and OpenMP threads that wait for
-    a busy core spin instead of yielding (a 100-step overfit took 514 s instead of 10 s)."""
+    """Every test runs torch on one thread, as the workflow's jobs do (`threads: 1`), whatever
+    an earlier test set: the session shares the CPU with its background workflow runs, and
+    OpenMP threads that wait for a busy core spin instead of yielding (a 100-step overfit took
+    514 s instead of 10 s)."""
     import torch
 
     threads = torch.get_num_threads()
@@ -87,35 +88,53 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # End-to-end workflow runs (workflow copy in a temporary folder, Snakemake arguments), started
 # in the background as soon as the session knows a selected test needs them.
-BACKGROUND_RUNS = {
-    "smoke_run": ("--configfile", "config/smoke.yaml"),
-    "embedded_run": (),
+def _paper_tiny(where: Path) -> tuple[tuple[str, ...], dict[str, str]]:
+    """config/paper-tiny.yaml on generated fake RSSCN7/CVUSA/LoveDA trees, with stand-ins for
+    the pretrained files in a torch hub cache beside the run (never the user's); one thread a
+    job, as every job of the session (two jobs of each of three runs share two cores)."""
+    from paper_tiny_data import fake_trees
+    from standins import install_standins
+
+    fake_trees(where / "paper-tiny-data")
+    torch_home = where.parent / f"{where.name}-torch"
+    pins = install_standins(torch_home)
+    env = {"TORCH_HOME": str(torch_home), "GEOINPAINT_WEIGHT_PINS": str(pins)}
+    return ("--configfile", "config/paper-tiny.yaml", "--config", "threads=1"), env
+
+
+BACKGROUND_RUNS = {  # started in this order
+    "embedded_run": lambda where: ((), {}),
+    "smoke_run": lambda where: (("--configfile", "config/smoke.yaml"), {}),
+    "paper_tiny_run": _paper_tiny,
 }
 RUNS = pytest.StashKey[dict]()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
+def _start(name: str):
     from workflow_run import BackgroundRun, workflow_copy  # imports this module: not at the top
 
+    where = workflow_copy(Path(tempfile.mkdtemp(prefix=f"geoinpaint-{name}-")))
+    args, env = BACKGROUND_RUNS[name](where)
+    return BackgroundRun(where, *args, env=env)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
     wanted = {
         name
         for item in session.items
         for name in getattr(item, "fixturenames", ())
         if name in BACKGROUND_RUNS
     }
-    session.config.stash[RUNS] = {
-        name: BackgroundRun(
-            workflow_copy(Path(tempfile.mkdtemp(prefix=f"geoinpaint-{name}-"))),
-            *BACKGROUND_RUNS[name],
-        )
-        for name in sorted(wanted)
-    }
+    # the runs whose preparation takes a while (paper-tiny's stand-in weights) start last
+    order = [name for name in BACKGROUND_RUNS if name in wanted]
+    session.config.stash[RUNS] = {name: _start(name) for name in order}
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     for run in session.config.stash.get(RUNS, {}).values():
         run.stop()
         shutil.rmtree(run.where, ignore_errors=True)
+        shutil.rmtree(run.where.parent / f"{run.where.name}-torch", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -131,3 +150,9 @@ def smoke_run(request: pytest.FixtureRequest) -> Path:
 def embedded_run(request: pytest.FixtureRequest) -> Path:
     """A local run of the embedded default (config/config.yaml), as `snakemake --cores all`."""
     return request.config.stash[RUNS]["embedded_run"].result()
+
+
+@pytest.fixture(scope="session")
+def paper_tiny_run(request: pytest.FixtureRequest) -> Path:
+    """A local run of config/paper-tiny.yaml on fake trees and stand-in weights (`_paper_tiny`)."""
+    return request.config.stash[RUNS]["paper_tiny_run"].result()

@@ -66,7 +66,9 @@ class BackgroundRun:
     every other test of the session).
     """
 
-    def __init__(self, where: Path, *args: str, timeout: int = 3600):
+    def __init__(
+        self, where: Path, *args: str, timeout: int = 3600, env: dict[str, str] | None = None
+    ):
         self.where = where
         self.output = where / "snakemake.out"
         cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
@@ -74,7 +76,7 @@ class BackgroundRun:
             self.proc = subprocess.Popen(
                 cmd,
                 cwd=where,
-                env=ENV,
+                env={**ENV, **(env or {})},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

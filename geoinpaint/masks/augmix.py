@@ -24,8 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms.v2 import functional as TF
 
 COLOUR_OPS = ("autocontrast", "equalize", "posterize", "solarize")
 GEOMETRIC_OPS = ("rotate", "shear_x", "shear_y", "translate_x", "translate_y")
@@ -55,6 +53,11 @@ def moves_content(cfg: AugMixConfig) -> list[str]:
 
 def _apply(op: str, img: torch.Tensor, level: float) -> torch.Tensor:
     """One op on a `(3, H, W) uint8` image; level in [-1, 1] (colour ops: [0, 1])."""
+    # imported here, not at the top: torchvision imports torch._dynamo (~2 s), which every job
+    # importing this module would pay, augmenting or not
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms.v2 import functional as TF
+
     size = img.shape[-1]
     if op == "autocontrast":
         return TF.autocontrast(img)

@@ -28,8 +28,6 @@ from typing import Literal
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms.v2 import functional as TF
 
 OPS = ("translate", "shear", "rotate")
 Phi = Literal["seed-area", "threshold"]
@@ -74,6 +72,11 @@ class MaskMixConfig:
 def _warp(
     mask: torch.Tensor, op: str, rng: np.random.Generator, cfg: MaskMixConfig
 ) -> torch.Tensor:
+    # imported here, not at the top: torchvision imports torch._dynamo (~2 s), which every job
+    # importing this module would pay, augmenting or not
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms.v2 import functional as TF
+
     size = mask.shape[-1]
     sign = rng.choice([-1.0, 1.0])
     angle, shift, shear = 0.0, [0, 0], [0.0, 0.0]

@@ -95,3 +95,25 @@ def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
         "gmacs_thop": macs / 1e9,
         "size": size,
     }
+
+
+def describe_untrained(name: str, size: int = 256, device: str | torch.device = "cpu") -> tuple:
+    """`describe` of method `name` built untrained at its registered (paper) settings.
+
+    Measured on the meta device when the method runs there: shapes without data, so the counts
+    are the same (every counted operation and its shapes; tests/methods/test_describe.py) and a
+    400-GFLOP network costs a fraction of a second. A method whose forward needs data (an
+    `.item()`, a copy to the CPU, an op without a meta kernel) is measured on `device` with
+    seed 0. Returns `(method, description)`.
+    """
+    from geoinpaint.methods.registry import build_method
+
+    try:
+        with torch.device("meta"):
+            method = build_method(name, device=torch.device("meta"))
+        return method, describe(method, size)
+    except (RuntimeError, NotImplementedError) as err:
+        log.debug("%s: not measurable on the meta device (%s); measuring on %s", name, err, device)
+    torch.manual_seed(0)
+    method = build_method(name, device=torch.device(device))
+    return method, describe(method, size)

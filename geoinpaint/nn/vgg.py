@@ -63,9 +63,9 @@ class VGGFeatures(nn.Module):
         normalize: bool = True,
     ):
         super().__init__()
+        path = require(WEIGHT_FILE[arch])  # before torchvision's ~2 s import, which it may spare
         from torchvision import models
 
-        path = require(WEIGHT_FILE[arch])
         net = getattr(models, arch)()
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         names = layer_names(net.features)

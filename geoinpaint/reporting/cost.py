@@ -24,16 +24,11 @@ def cost_rows(
     methods: dict[str, str], size: int, paper: dict[str, dict[str, float]], device: str = "cpu"
 ) -> pd.DataFrame:
     """One row per `name -> label`: our measurements at `size` x `size` and the paper's."""
-    import torch
-
-    from geoinpaint.methods.describe import describe
-    from geoinpaint.methods.registry import build_method
+    from geoinpaint.methods.describe import describe_untrained
 
     rows = []
     for name, label in methods.items():
-        torch.manual_seed(0)
-        method = build_method(name, device=device)
-        d = describe(method, size)
+        method, d = describe_untrained(name, size, device)
         row: dict[str, Any] = {"method": label, "name": name}
         for header, (key, scale, _) in COLUMNS.items():
             row[header] = d[key] / scale

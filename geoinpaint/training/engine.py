@@ -39,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 from geoinpaint.atomic import atomic_path
+from geoinpaint.io import tile, write_image
 from geoinpaint.runtime import DeviceChoice
 from geoinpaint.training.state import (
     DivergenceError,
@@ -250,11 +251,9 @@ class Engine:
         grid = routine.samples()
         if grid is None:
             return
-        from torchvision.utils import save_image
-
         out = Path(self.cfg.samples_dir) / f"epoch_{epoch:03d}.png"
-        with atomic_path(out) as tmp:
-            save_image(grid.float().clamp(0, 1), tmp, "png", nrow=self.cfg.samples_per_grid_row)
+        sheet = grid.detach().float().clamp(0, 1).cpu().numpy()
+        write_image(out, tile(sheet, self.cfg.samples_per_grid_row))
 
     def run(
         self, routine: Routine, n_samples: int, collate: Callable[[torch.Tensor, int], Any]

@@ -32,8 +32,6 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet34
-from torchvision.models.resnet import BasicBlock
 
 Encoder = Literal["resnet34", "resnet-small"]
 ENCODERS: tuple[str, ...] = ("resnet34", "resnet-small")
@@ -76,6 +74,8 @@ def _stage(c_in: int, c_out: int, blocks: int, stride: int) -> nn.Sequential:
         down = nn.Sequential(
             nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out)
         )
+    from torchvision.models.resnet import BasicBlock  # not at the top: torchvision takes ~2 s
+
     layers = [BasicBlock(c_in, c_out, stride, down)]
     layers += [BasicBlock(c_out, c_out) for _ in range(blocks - 1)]
     return nn.Sequential(*layers)
@@ -85,6 +85,8 @@ def _encoder_stages(encoder: Encoder, skips: int) -> tuple[nn.ModuleList, list[i
     spec = SPECS[encoder]
     w = spec.widths
     if encoder == "resnet34":
+        from torchvision.models import resnet34  # not at the top: torchvision takes ~2 s
+
         net = resnet34(weights=None)
         stages = [net.layer1, net.layer2, net.layer3, net.layer4]
     else:

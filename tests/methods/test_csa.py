@@ -21,15 +21,6 @@ OFFICIAL_PARAMS = 132_111_750
 SMALL = {"width": 0.125, "downsamplings": 6}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These networks are narrow: one CPU thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def meta_method(name: str, options: dict | None = None):
     """The method built on the meta device: parameter shapes without memory or time."""
     with torch.device("meta"):

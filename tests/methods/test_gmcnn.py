@@ -10,14 +10,13 @@ from geoinpaint.baselines.gmcnn.discriminators import GlobalLocalDiscriminator
 from geoinpaint.baselines.gmcnn.losses import confidence_weights, gauss_kernel, id_mrf
 from geoinpaint.baselines.gmcnn.network import SameConv
 from geoinpaint.methods.base import TrainContext
-from geoinpaint.methods.describe import count_parameters, describe
+from geoinpaint.methods.describe import count_parameters, describe_untrained
 from geoinpaint.methods.registry import build_method
 
 from .test_csa import (  # noqa: F401
     FakeVGG,
     l1_first_and_last,
     meta_method,
-    one_thread,
     scene_batch,
 )
 
@@ -129,7 +128,7 @@ def test_gmcnn_routine_overfits_one_batch():
 
 @pytest.mark.slow
 def test_gmcnn_describe_at_paper_settings():
-    info = describe(build_method("gmcnn"), size=256)
+    _, info = describe_untrained("gmcnn", 256)  # on the meta device: shapes, no data
     assert info["params"] == OFFICIAL_PARAMS
     assert abs(info["gflops"] - 134.4) < 1  # baselines.md: 134.4 GFLOPs at 256x256
     assert abs(info["gmacs_thop"] - 67.2) < 0.5  # measured 67.196 (thop 0.1.1)

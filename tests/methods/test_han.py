@@ -21,16 +21,6 @@ OFFICIAL_D_PARAMS = 2_763_776
 SMALL = {"width": 0.125}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread per test: on a shared, loaded CPU two threads spin against each other
-    and run tens of times slower (measured: 1 s vs 24 s per training step)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def meta_method(name: str, options: dict | None = None):
     """The method built on the meta device: parameter shapes without memory or time."""
     with torch.device("meta"):

@@ -6,11 +6,10 @@ import pytest
 import torch
 
 from geoinpaint.baselines.hint.network import SCAL, MaskAwareDownsample
-from geoinpaint.methods.describe import count_parameters, describe
+from geoinpaint.methods.describe import count_parameters, describe_untrained
 from geoinpaint.methods.registry import build_method
 
-# one_thread: the autouse fixture, so these tests run single-threaded too.
-from .test_han import l1_before_and_after, meta_method, one_thread, scene_batch  # noqa: F401
+from .test_han import l1_before_and_after, meta_method, scene_batch
 
 OFFICIAL_PARAMS = 72_265_248  # baselines.md: ChrisChen1023/HINT (IGLL's 21.167 M matches nothing)
 OFFICIAL_MODULES = {  # baselines.md, per official module
@@ -75,7 +74,7 @@ def test_hint_overfits_one_batch():
 
 @pytest.mark.slow
 def test_hint_describe_reports_the_official_costs():
-    cost = describe(build_method("hint"), 256)
+    _, cost = describe_untrained("hint", 256)  # on the meta device: shapes, no data
     assert cost["params"] == OFFICIAL_PARAMS
     assert cost["gmacs_thop"] == pytest.approx(211.67, rel=1e-3)  # baselines.md, thop-0.1.1
     assert cost["gflops"] == pytest.approx(441.28, rel=1e-3)  # baselines.md, torch counter

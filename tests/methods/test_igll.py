@@ -28,15 +28,6 @@ PAPER_GMACS = 42.613  # IGLL Table 3 "GFLOPs" = thop MACs at 256 x 256
 SMALL = IGLL.SMALL
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one thread avoids contention on a shared CPU (and is what a run uses)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def count(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

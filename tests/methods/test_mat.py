@@ -30,15 +30,6 @@ SMALL = MAT.SMALL  # also sets size 64 and the EMA ramp-up
 ARCH = {k: v for k, v in SMALL.items() if k in MAT.ARCHITECTURE}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The embedded default's `threads: 1`, which the small variant is sized for."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def smooth_batch(n: int = 4, side: int = 64) -> Batch:
     """Smooth random images, each with the same square hole."""
     gen = torch.Generator().manual_seed(0)

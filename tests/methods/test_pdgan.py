@@ -12,7 +12,7 @@ from geoinpaint.baselines.pdgan.prior import PConvUNet
 from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method, traits
-from methods.test_rfr import one_thread, smooth_batch, train_and_reload  # noqa: F401
+from methods.test_rfr import smooth_batch, train_and_reload
 
 OFFICIAL_G = 186_007_263  # baselines.md: SPDNormGenerator(ngf=64), parameters()
 OFFICIAL_PRIOR = 30_021_376 + 18_098_499  # PConv encoder (trainable) + decoder

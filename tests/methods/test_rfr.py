@@ -22,14 +22,6 @@ OFFICIAL_PARAMS = 31_224_065  # baselines.md, measured on the authors' RFRNet()
 SMALL = RFR.SMALL
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def smooth_batch(size: int, n: int = 4) -> Batch:
     """Smooth random images with a fixed rectangular hole each."""
     gen = torch.Generator().manual_seed(0)

@@ -63,8 +63,10 @@ rule maskmix_stats:
         ),
         maskmix=jobs.q(json.dumps(config["augmentation"]["maskmix"])),
         seed=config["seed"],
+        draws=config["figures"]["maskmix_draws"],
         caption=(
-            "MaskMix (paper Eq. 7, Fig. 4) over 500 draws from the training seed masks of each "
+            f"MaskMix (paper Eq. 7, Fig. 4) over {config['figures']['maskmix_draws']} draws from "
+            "the training seed masks of each "
             "task the Proposed model trains on, under each binarisation Phi (the configured one "
             "flagged): per draw the hole fraction before and after, the area ratio, the IoU with "
             "its seed mask and whether the mask is binary."
@@ -73,4 +75,4 @@ rule maskmix_stats:
         f"{LOGS}/maskmix_stats_{{paper}}.log",
     shell:
         "geoinpaint maskmix-stats {params.masks} --maskmix {params.maskmix}"
-        " --seed {params.seed} --out {output:q} > {log:q} 2>&1"
+        " --seed {params.seed} --draws {params.draws:q} --out {output:q} > {log:q} 2>&1"

@@ -1,0 +1,48 @@
+"""What every job process imports before its work. torchvision imports torch._dynamo (~2 s of
+CPU, as does `torch.use_deterministic_algorithms` through torch._inductor), and the embedded
+default starts ~190 jobs: the modules every job loads leave both to the jobs that use them, and
+the stand-ins behave as the originals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from geoinpaint.io import tile
+from geoinpaint.runtime import seed_everything
+
+
+def test_seed_everything_turns_on_deterministic_algorithms_with_warnings():
+    before = (torch.are_deterministic_algorithms_enabled(), torch.get_deterministic_debug_mode())
+    try:
+        seed_everything(0)
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.set_deterministic_debug_mode(before[1])
+    assert torch.are_deterministic_algorithms_enabled() == before[0]
+
+
+@pytest.mark.parametrize(("n", "per_row"), [(6, 3), (5, 3), (2, 4)])
+def test_sample_sheets_are_laid_out_as_torchvisions_make_grid(n, per_row):
+    from torchvision.utils import make_grid
+
+    images = torch.rand(n, 3, 5, 7)
+    expected = make_grid(images, nrow=per_row).permute(1, 2, 0).numpy()
+    assert (tile(images.numpy(), per_row) == expected).all()
+
+
+def test_the_modules_every_job_loads_import_neither_torchvision_nor_dynamo():
+    code = (
+        "import sys\n"
+        "import geoinpaint.cli, geoinpaint.methods.train, geoinpaint.training.data\n"
+        "from geoinpaint.methods.registry import METHODS\n"
+        "from geoinpaint.runtime import seed_everything\n"
+        "METHODS.names(); seed_everything(0)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('torchvision', 'torch._dynamo'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout[:500]
