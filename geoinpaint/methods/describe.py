@@ -62,11 +62,12 @@ def torch_flops(method: TrainableMethod, size: int) -> int:
     return int(counter.get_total_flops())
 
 
-def thop_macs(method: TrainableMethod, size: int) -> float:
-    """Multiply-adds of one `predict` call as `thop.profile` counts them."""
+def thop_macs(method: TrainableMethod, size: int, device: torch.device | None = None) -> float:
+    """Multiply-adds of one `predict` call as `thop.profile` counts them (inputs on `device`,
+    default the method's)."""
     from thop import profile
 
-    images, masks = example_inputs(size, method.device)
+    images, masks = example_inputs(size, device or method.device)
     with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
         macs, _ = profile(_Forward(method), inputs=(images, masks), verbose=False)
     # thop leaves `total_ops`/`total_params` buffers on every module it hooked
@@ -77,7 +78,9 @@ def thop_macs(method: TrainableMethod, size: int) -> float:
     return float(macs)
 
 
-def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
+def describe(
+    method: TrainableMethod, size: int = 256, device: torch.device | None = None
+) -> dict[str, Any]:
     """Parameters (and per inference network), GFLOPs and thop GMACs at `size` x `size`.
 
     Both counters watch the same forward pass (thop's hooks inside torch's flop counter), so a
@@ -87,7 +90,7 @@ def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
     method.nets.eval()
     counter = FlopCounterMode(display=False)
     with counter:
-        macs = thop_macs(method, size)
+        macs = thop_macs(method, size, device)
     return {
         "params": count_parameters(method.nets),
         "params_by_network": {k: count_parameters(v) for k, v in method.nets.items()},
@@ -98,20 +101,23 @@ def describe(method: TrainableMethod, size: int = 256) -> dict[str, Any]:
 
 
 def describe_untrained(name: str, size: int = 256, device: str | torch.device = "cpu") -> tuple:
-    """`describe` of method `name` built untrained at its registered (paper) settings.
-
-    Measured on the meta device when the method runs there: shapes without data, so the counts
-    are the same (every counted operation and its shapes; tests/methods/test_describe.py) and a
-    400-GFLOP network costs a fraction of a second. A method whose forward needs data (an
-    `.item()`, a copy to the CPU, an op without a meta kernel) is measured on `device` with
+    """`describe` of method `name` built untrained at its registered (paper) settings, with
     seed 0. Returns `(method, description)`.
+
+    The networks are built on `device`, then moved to the meta device and run on meta inputs:
+    shapes without data, so the counts are the same (tests/methods/test_describe.py) and a
+    400-GFLOP network costs nothing to run. A method whose forward needs data (an `.item()`, a
+    copy to the CPU, a tensor made on its own device, an op without a meta kernel) is built
+    again and measured on `device`. Nothing is built under a global meta device: a module
+    imported there would keep its module-level tensors on meta.
     """
     from geoinpaint.methods.registry import build_method
 
+    torch.manual_seed(0)
+    method = build_method(name, device=torch.device(device))
     try:
-        with torch.device("meta"):
-            method = build_method(name, device=torch.device("meta"))
-        return method, describe(method, size)
+        method.nets.to("meta")
+        return method, describe(method, size, torch.device("meta"))
     except (RuntimeError, NotImplementedError) as err:
         log.debug("%s: not measurable on the meta device (%s); measuring on %s", name, err, device)
     torch.manual_seed(0)

@@ -4,6 +4,9 @@ CPU, and a method that needs data is measured on the CPU."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -38,3 +41,17 @@ def test_a_method_whose_forward_needs_data_is_measured_on_the_cpu():
     assert not next(method.nets.parameters()).is_meta
     torch.manual_seed(0)
     assert cost == describe(build_method("igll", device="cpu"), 64)
+
+
+def test_a_fresh_process_measures_every_kind_of_method_once_on_meta_then_on_the_cpu():
+    """MAT's modules were first imported under a global meta device once (module-level filter
+    taps on meta) and its CPU measurement then failed: Table 3's job died. Built on the CPU
+    and moved to meta, nothing is made on meta at import."""
+    code = (
+        "from geoinpaint.reporting.cost import cost_rows\n"
+        "df = cost_rows({'mat': 'MAT', 'hifill': 'HiFill'}, 256, {})\n"
+        "print(df['Params (M)'].round(6).tolist())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[59.779834, 2.722791]"
