@@ -35,6 +35,7 @@ def test_sample_sheets_are_laid_out_as_torchvisions_make_grid(n, per_row):
     assert (tile(images.numpy(), per_row) == expected).all()
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: ~4 s
 def test_the_modules_every_job_loads_import_neither_torchvision_nor_dynamo():
     code = (
         "import sys\n"

@@ -27,6 +27,7 @@ def test_one_shared_pass_counts_what_each_counter_counts_alone(name):
     assert cost["params"] == sum(p.numel() for p in method.nets.parameters())
 
 
+@pytest.mark.slow  # two paper-size builds each: ~2 s
 @pytest.mark.parametrize("name", ["hifill", "dmfn"])
 def test_meta_device_counts_are_the_cpu_counts(name):
     method, on_meta = describe_untrained(name, 256)
@@ -43,6 +44,7 @@ def test_a_method_whose_forward_needs_data_is_measured_on_the_cpu():
     assert cost == describe(build_method("igll", device="cpu"), 64)
 
 
+@pytest.mark.slow  # MAT at 256 px on the CPU: ~30 s
 def test_a_fresh_process_measures_every_kind_of_method_once_on_meta_then_on_the_cpu():
     """MAT's modules were first imported under a global meta device once (module-level filter
     taps on meta) and its CPU measurement then failed: Table 3's job died. Built on the CPU
