@@ -91,13 +91,13 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # in the background as soon as the session knows a selected test needs them.
 def _paper_tiny(where: Path) -> tuple[tuple[str, ...], dict[str, str]]:
     """config/paper-tiny.yaml on generated fake RSSCN7/CVUSA/LoveDA trees, with stand-ins for
-    the pretrained files in a torch hub cache beside the run (never the user's); one thread a
+    the pretrained files in a torch hub cache inside the run (never the user's); one thread a
     job, as every job of the session (two jobs of each of three runs share two cores)."""
     from paper_tiny_data import fake_trees
     from standins import install_standins
 
     fake_trees(where / "paper-tiny-data")
-    torch_home = where.parent / f"{where.name}-torch"
+    torch_home = where / ".torch-standins"  # inside the run: removed with it
     pins = install_standins(torch_home)
     env = {"TORCH_HOME": str(torch_home), "GEOINPAINT_WEIGHT_PINS": str(pins)}
     return ("--configfile", "config/paper-tiny.yaml", "--config", "threads=1"), env
@@ -141,7 +141,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for run in session.config.stash.get(RUNS, {}).values():
         run.stop()
         shutil.rmtree(run.where, ignore_errors=True)
-        shutil.rmtree(run.where.parent / f"{run.where.name}-torch", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
