@@ -52,6 +52,6 @@ rule all:
         [
             f"results/{RUN}/{paper}/maskmix_stats.csv"
             for (paper, _), spec in FIGURES.items()
-            if spec.kind == "maskmix" and maskmix_seed_masks(None)  # no Proposed run: no stats
+            if spec.kind == "maskmix" and figures.maskmix_seed_masks(PLAN)  # no Proposed run: no stats
         ],
     default_target: True

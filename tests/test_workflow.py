@@ -131,6 +131,14 @@ def test_dry_run_lists_every_job(tmp_path):
     assert "results/embedded/task_driven/table_III.csv" in out
 
 
+def test_lint_advises_nothing_but_a_conda_environment_per_rule(tmp_path):
+    """common.smk says why no rule names a conda environment; every other lint is a finding."""
+    proc = snakemake(workflow_copy(tmp_path), "--lint")  # exits 1 whenever it advises anything
+    out = proc.stdout + proc.stderr
+    advice = {line.strip() for line in out.splitlines() if line.strip().startswith("* ")}
+    assert advice == {"* Specify a conda environment or container for each rule.:"}, out[-4000:]
+
+
 def test_paper_config_is_valid_and_plans_every_table_at_paper_scale(tmp_path):
     where = workflow_copy(tmp_path)
     paper = yaml.safe_load((where / "config" / "paper.yaml").read_text())

@@ -143,3 +143,18 @@ def _base(out: Output, option: str) -> Any:
 
     cls = traits(out.method)["cls"]
     return getattr(make_options(cls.Options, {}), option)
+
+
+def maskmix_seed_masks(plan: Plan) -> dict[str, str]:
+    """NAME -> folder: the first seed's training mask sets of the task-driven models, the seed
+    masks MaskMix augments (empty without such a model: no MaskMix statistics then)."""
+    from geoinpaint.methods.registry import traits
+
+    first = plan.seeds[0]
+    return {
+        f"{run.role}/{run.train_maskset}": plan.maskset_dir(
+            run.role, f"{run.train_maskset}_seed{run.seed}"
+        )
+        for run in plan.runs.values()
+        if run.seed == first and getattr(traits(run.method)["cls"], "FAMILY", "") == "task-driven"
+    }

@@ -9,13 +9,13 @@ rule table_seeds:
             PLAN, PLAN.tables[(wildcards.paper, wildcards.table.removesuffix("_extended"))]
         ),
     output:
-        report(
+        csv=report(
             f"results/{RUN}/{{paper}}/table_{{table}}_seeds.csv",
             caption="../report/caption.rst",
             category="Tables",
         ),
-        f"results/{RUN}/{{paper}}/table_{{table}}_seeds.md",
-        f"results/{RUN}/{{paper}}/table_{{table}}_seeds.tex",
+        md=f"results/{RUN}/{{paper}}/table_{{table}}_seeds.md",
+        tex=f"results/{RUN}/{{paper}}/table_{{table}}_seeds.tex",
     params:
         layout=lambda wildcards: jobs.q(
             json.dumps(layout.table_layout(PLAN, wildcards.paper, wildcards.table))
@@ -29,7 +29,7 @@ rule table_seeds:
     benchmark:
         f"{BENCH}/table_seeds_{{paper}}_{{table}}.tsv"
     shell:
-        "geoinpaint table-seeds --layout {params.layout} --out {output[0]:q}"
+        "geoinpaint table-seeds --layout {params.layout} --out {output.csv:q}"
         " --config-hash {params.hash:q} > {log:q} 2>&1"
 
 
@@ -50,9 +50,9 @@ rule claims:
         layout.claims_inputs(PLAN),
         [f"config/experiments/{paper}.yaml" for paper in PLAN.papers],
     output:
-        report(f"results/{RUN}/claims.csv", caption="../report/caption.rst", category="Claims"),
-        f"results/{RUN}/claims.md",
-        report(
+        csv=report(f"results/{RUN}/claims.csv", caption="../report/caption.rst", category="Claims"),
+        md=f"results/{RUN}/claims.md",
+        forest=report(
             f"paper_figures/{RUN}/claims_forest.png",
             caption="../report/caption.rst",
             category="Claims",
@@ -66,5 +66,5 @@ rule claims:
     benchmark:
         f"{BENCH}/claims.tsv"
     shell:
-        "geoinpaint claims --config-json {params.config} --out {output[0]:q}"
-        " --figure {output[2]:q} --config-hash {params.hash:q} > {log:q} 2>&1"
+        "geoinpaint claims --config-json {params.config} --out {output.csv:q}"
+        " --figure {output.forest:q} --config-hash {params.hash:q} > {log:q} 2>&1"

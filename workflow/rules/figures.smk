@@ -31,25 +31,10 @@ rule figure:
         "{params.command} > {log:q} 2>&1"
 
 
-def maskmix_seed_masks(wildcards):
-    """NAME -> folder: the first seed's training mask sets of the task-driven models, the seed
-    masks MaskMix augments."""
-    from geoinpaint.methods.registry import traits
-
-    first = PLAN.seeds[0]
-    return {
-        f"{run.role}/{run.train_maskset}": PLAN.maskset_dir(
-            run.role, f"{run.train_maskset}_seed{run.seed}"
-        )
-        for run in PLAN.runs.values()
-        if run.seed == first and getattr(traits(run.method)["cls"], "FAMILY", "") == "task-driven"
-    }
-
-
 rule maskmix_stats:
     localrule: True
     input:
-        lambda wildcards: sorted(maskmix_seed_masks(wildcards).values()),
+        lambda wildcards: sorted(figures.maskmix_seed_masks(PLAN).values()),
     output:
         report(
             f"results/{RUN}/{{paper}}/maskmix_stats.csv",
@@ -59,7 +44,7 @@ rule maskmix_stats:
     params:
         masks=lambda wildcards: " ".join(
             f"--masks {jobs.q(f'{name}={folder}')}"
-            for name, folder in sorted(maskmix_seed_masks(wildcards).items())
+            for name, folder in sorted(figures.maskmix_seed_masks(PLAN).items())
         ),
         maskmix=jobs.q(json.dumps(config["augmentation"]["maskmix"])),
         seed=config["seed"],
