@@ -79,7 +79,10 @@ class BackgroundRun:
                 env={**ENV, **(env or {})},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                # Its own process group (stop() kills every job it started), but pytest's session:
+                # Linux's scheduler autogroups share the CPU per session, so a run in a session of
+                # its own would get one session's share for its two jobs, however long it is.
+                process_group=0,
             )
         self.deadline = time.monotonic() + timeout
 
