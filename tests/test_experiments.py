@@ -156,3 +156,23 @@ def test_a_warm_start_adds_one_warm_up_run_that_every_variant_starts_from(torch_
     proposed = [r for r in p.runs.values() if r.method.startswith("proposed") and r not in warm]
     assert proposed and all(r.init_from == "warmup-proposed_b_epochs-6" for r in proposed)
     assert not any(r.init_from for r in p.runs.values() if r.method == "csa")
+
+
+@pytest.mark.parametrize("per_seed", [True, False])
+def test_a_warm_up_per_seed_or_one_on_the_first_seed_that_every_seed_fine_tunes(
+    torch_home, per_seed
+):
+    from geoinpaint.experiments.jobs import training_inputs
+
+    entry = {"method": "proposed_b", "epochs": 6, "per_seed": per_seed}
+    p = plan(config(seeds=[3, 7], warm_start={"task-driven": entry}), PAPERS)
+    warm = [r for r in p.runs.values() if r.key.startswith("warmup-")]
+    assert sorted({r.seed for r in warm}) == ([3, 7] if per_seed else [3])
+    assert len(warm) == (6 if per_seed else 3)
+    tuned = [r for r in p.runs.values() if r.init_from]
+    assert {r.seed for r in tuned} == {3, 7}
+    for run in tuned:
+        (start,) = [w for w in warm if w.role == run.role and w.seed == run.init_seed]
+        assert run.init_seed == (run.seed if per_seed else 3)
+        assert training_inputs(p, run)["warm_start"] == p.checkpoint(start)
+        assert f"seed{run.seed}" in training_inputs(p, run)["masks"]  # its own seed's masks

@@ -79,7 +79,8 @@ class TrainingRun:
     key: str
     method: str
     options: tuple[tuple[str, Any], ...]
-    init_from: str = ""  # key of the warm-up run (same role, seed, masks) it starts from
+    init_from: str = ""  # key of the warm-up run (same role and masks) it starts from
+    init_seed: int = 0  # the seed of that warm-up run: this run's, or the first (`per_seed: false`)
 
     @property
     def overrides(self) -> dict[str, Any]:

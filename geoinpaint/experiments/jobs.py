@@ -68,7 +68,7 @@ def training_inputs(plan: Plan, run: TrainingRun) -> dict[str, str]:
         "masks": plan.maskset_dir(run.role, f"{run.train_maskset}_seed{run.seed}"),
     }
     if run.init_from:
-        warm = plan.runs[(run.role, run.seed, run.train_maskset, run.init_from)]
+        warm = plan.runs[(run.role, run.init_seed, run.train_maskset, run.init_from)]
         inputs["warm_start"] = plan.checkpoint(warm)
     if run.role in plan.roles_with_network():
         inputs["task_net"] = plan.task_net(run.role, run.seed)

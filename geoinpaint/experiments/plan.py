@@ -128,7 +128,8 @@ class _Builder:
         self, method: str, spec: TableSpec, role: str, seed: int, masks: str
     ) -> TrainingRun | None:
         """The warm-up run a method's runs start from (config `warm_start:`, by family or
-        name), added to the plan once per role, seed and training masks; None without one."""
+        name), added to the plan once per role, seed and training masks - or once per role and
+        training masks, on the first seed's, with `per_seed: false`; None without one."""
         from geoinpaint.experiments.options import family_of
         from geoinpaint.methods.registry import traits
 
@@ -137,6 +138,8 @@ class _Builder:
         if not entry:
             return None
         warm_method = entry["method"]
+        if not entry.get("per_seed", True):
+            seed = self.seeds[0]
         extra = {"epochs": entry["epochs"], **(entry.get("options") or {})}
         options, _ = method_options(warm_method, self.config, spec, {}, self.roles[role].size)
         options.update(extra)
@@ -175,6 +178,7 @@ class _Builder:
             trained_as(method),
             tuple(sorted(options.items())),
             warm.key if warm else "",
+            warm.seed if warm else seed,
         )
         run = self.runs.setdefault((role, seed, run.train_maskset, run.key), run)
         if run.overrides != options:
