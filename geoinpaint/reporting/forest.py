@@ -53,6 +53,7 @@ def forest_plot(df: pd.DataFrame, out: Path, title: str) -> None:
     untested = int((df["verdict"] == "not tested").sum())
     fig.suptitle(f"{title}\n{len(tested)} claims tested, {untested} not tested", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
+    # a long claim label is wider than tight_layout's share of the canvas: grow the canvas
     with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
+        fig.savefig(tmp, dpi=120, format="png", bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
