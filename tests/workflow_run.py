@@ -56,6 +56,9 @@ def run_ok(where: Path, *args: str, **kwargs) -> str:
     return proc.stdout + proc.stderr
 
 
+NICE = 2  # of every background run, relative to pytest (see BackgroundRun)
+
+
 class BackgroundRun:
     """A workflow run started at once in its own process group and awaited when a test needs it.
 
@@ -81,8 +84,11 @@ class BackgroundRun:
                 stderr=subprocess.STDOUT,
                 # Its own process group (stop() kills every job it started), but pytest's session:
                 # Linux's scheduler autogroups share the CPU per session, so a run in a session of
-                # its own would get one session's share for its two jobs, however long it is.
+                # its own would get one session's share for its two jobs, however long it is. At
+                # nice 2 its two jobs weigh about as much as pytest's one thread plus a third: in
+                # CI the embedded run then ends with the tests instead of before or after them.
                 process_group=0,
+                preexec_fn=lambda: os.nice(NICE),
             )
         self.deadline = time.monotonic() + timeout
 
