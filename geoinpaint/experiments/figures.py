@@ -148,6 +148,7 @@ def _base(out: Output, option: str) -> Any:
 def maskmix_seed_masks(plan: Plan) -> dict[str, str]:
     """NAME -> folder: the first seed's training mask sets of the task-driven models, the seed
     masks MaskMix augments (empty without such a model: no MaskMix statistics then)."""
+    from geoinpaint.experiments.options import family_of
     from geoinpaint.methods.registry import traits
 
     first = plan.seeds[0]
@@ -156,5 +157,5 @@ def maskmix_seed_masks(plan: Plan) -> dict[str, str]:
             run.role, f"{run.train_maskset}_seed{run.seed}"
         )
         for run in plan.runs.values()
-        if run.seed == first and getattr(traits(run.method)["cls"], "FAMILY", "") == "task-driven"
+        if run.seed == first and family_of(traits(run.method)["cls"]) == "task-driven"
     }
