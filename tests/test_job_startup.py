@@ -47,3 +47,17 @@ def test_the_modules_every_job_loads_import_neither_torchvision_nor_dynamo():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout[:500]
+
+
+@pytest.mark.slow  # a fresh interpreter: ~1 s
+def test_the_command_line_parser_leaves_scipy_ndimage_to_the_jobs_that_filter():
+    """Every job builds the whole parser (its choices come from the registries); scipy.ndimage
+    costs ~0.25 s of CPU per process, and only mask, test-set and MaskMix work needs it."""
+    code = (
+        "import sys\n"
+        "from geoinpaint.cli import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.ndimage')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout[:500]

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from geoinpaint.io import read_mask
 from geoinpaint.noise import smooth_noise
@@ -24,6 +23,8 @@ MAX_TRIES = 200
 
 def cloud_anchors(rng: np.random.Generator, n: int = 28) -> list[np.ndarray]:
     """`n` procedural cloud shapes, `(128, 128) bool`, each one blob with a ragged edge."""
+    from scipy import ndimage  # on first use: most job processes never call it
+
     yy, xx = np.mgrid[0:ANCHOR_SIZE, 0:ANCHOR_SIZE] / (ANCHOR_SIZE - 1) * 2 - 1
     anchors = []
     while len(anchors) < n:

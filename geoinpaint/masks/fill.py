@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import ndimage
 
 from geoinpaint.noise import smooth_noise
 
@@ -30,6 +29,8 @@ def cloud_texture(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def soft_alpha(mask: np.ndarray, ramp: float) -> np.ndarray:
     """Alpha 0 outside the hole, rising from 0.5 at its edge to 1 over `ramp` px inside."""
+    from scipy import ndimage  # on first use: most job processes never call it
+
     inside = ndimage.distance_transform_edt(mask > 0.5)
     return np.where(mask > 0.5, np.clip(0.5 + 0.5 * inside / ramp, 0, 1), 0.0).astype(np.float32)
 
