@@ -66,13 +66,15 @@ class PDGANRoutine(GanRoutine):
         return self.scheds["prior"][0].last_epoch < self.method.options.prior_epochs
 
     def end_epoch(self, epoch: int) -> dict[str, float]:
+        # the rate the epoch's stage trained with (read before its scheduler steps)
+        active = "prior" if self.training_prior else "g"
+        lr = self.opts[active].param_groups[0]["lr"]
         # Every stage's schedule counts all epochs, so the idle stage's schedulers step too;
         # torch warns about a scheduler stepped before its optimizer: expected here.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
             row = super().end_epoch(epoch)
-        active = "prior" if self.training_prior else "g"
-        return {**row, "lr": self.opts[active].param_groups[0]["lr"]}
+        return {**row, "lr": lr}
 
     def step(self, batch: Batch) -> dict[str, torch.Tensor]:
         return self.prior_step(batch) if self.training_prior else self.gan_step(batch)

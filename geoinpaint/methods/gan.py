@@ -49,6 +49,7 @@ class GanRoutine(ABC):
         self.scheds: dict[str, tuple[Any, Per]] = {}
         self.amp = Amp(ctx.device, bool(getattr(method.options, "amp", True)))
         self.epoch = 0  # completed epochs (saved and restored with the state)
+        self._lr: float | None = None  # of the last update, logged per epoch
 
     # -- building -----------------------------------------------------------------------------
     def add_network(self, name: str, module: nn.Module, trainable: bool = True) -> nn.Module:
@@ -113,18 +114,26 @@ class GanRoutine(ABC):
         for name, net in self.nets.items():
             net.train(name not in self.frozen)
         losses = self.step(batch)
+        self._lr = self._current_lr()  # the rate of this update, before a scheduler moves it
         for sched, per in self.scheds.values():
             if per == "step":
                 sched.step()
         return {k: v.detach().float() for k, v in losses.items()}
 
+    def _current_lr(self) -> float | None:
+        first = next(iter(self.opts.values()), None)
+        return first.param_groups[0]["lr"] if first is not None else None
+
     def end_epoch(self, epoch: int) -> dict[str, float]:
+        """Steps the per-epoch schedulers; logs `lr`, the first optimiser's rate at the epoch's
+        last update (the rate the epoch trained with, as the task networks log it), not the
+        next epoch's."""
+        lr = self._current_lr() if self._lr is None else self._lr
         self.epoch = epoch + 1
         for sched, per in self.scheds.values():
             if per == "epoch":
                 sched.step()
-        first = next(iter(self.opts.values()), None)
-        return {"lr": first.param_groups[0]["lr"]} if first is not None else {}
+        return {"lr": lr} if lr is not None else {}
 
     @torch.no_grad()
     def samples(self) -> torch.Tensor | None:

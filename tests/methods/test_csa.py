@@ -173,6 +173,20 @@ def test_csa_vgg_terms_train_the_generator_unless_detached_like_the_code(monkeyp
     torch.testing.assert_close(detached, without)
 
 
+def test_each_epoch_logs_the_rate_it_trained_with_under_the_authors_decay():
+    """`epochs: 2` scales the 20 + 100 schedule to 0 + 2: factor 1/3, then 0 (the authors'
+    extra +1 ends every run with an epoch at rate 0). The log shows those rates, never the
+    next epoch's (which would be 0, then a negative -1/3)."""
+    torch.manual_seed(0)
+    method = build_method("csa", {**SMALL, "epochs": 2, "lr": 1e-3})
+    routine = method.routine(TrainContext("classification", 64, 2, torch.device("cpu")))
+    logged = []
+    for epoch in range(2):
+        routine.train_step(scene_batch(64, n=2))
+        logged.append(routine.end_epoch(epoch)["lr"])
+    assert logged == pytest.approx([1e-3 / 3, 0.0])
+
+
 @pytest.mark.slow
 def test_csa_routine_overfits_one_batch():
     first, last = l1_first_and_last("csa", SMALL, scene_batch(64))

@@ -89,7 +89,8 @@ def test_pdgan_trains_the_prior_first_then_the_gan_with_the_prior_frozen():
     generator = [p.clone() for p in method.nets["generator"].parameters()]
     assert routine.training_prior and "hole" in routine.train_step(batch)
     assert unchanged(generator, method.nets["generator"])
-    assert routine.end_epoch(0)["lr"] == pytest.approx(5e-4)  # the next epoch's: G's
+    # the rate the epoch trained with: the prior's (then G's, below)
+    assert routine.end_epoch(0)["lr"] == pytest.approx(1e-3)
     assert not routine.training_prior
     prior = [p.clone() for p in method.nets["prior"].parameters()]
     losses = routine.train_step(batch)
