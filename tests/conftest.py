@@ -15,6 +15,13 @@ from geoinpaint.testsets import build_testset
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Every workflow step is a process, and a session starts several hundred (the embedded default
+# alone ~190); each imports this package from the checkout. With PYTHONDONTWRITEBYTECODE set, as
+# on some CI images, Python would compile those modules from source in every one of them (~0.5
+# CPU-s each) and the README test's `--no-compile` venv would compile torch in every command. The
+# session's child processes cache bytecode as Python does by default (__pycache__ is ignored).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 @pytest.fixture(autouse=True)
 def one_torch_thread():
