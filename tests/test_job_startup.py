@@ -5,6 +5,7 @@ the stand-ins behave as the originals."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -35,29 +36,30 @@ def test_sample_sheets_are_laid_out_as_torchvisions_make_grid(n, per_row):
     assert (tile(images.numpy(), per_row) == expected).all()
 
 
+def loaded_in_a_fresh_interpreter(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of `prefixes` that a new Python process has loaded after
+    running `code`."""
+    probe = (
+        f"{code}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip())
+
+
 @pytest.mark.slow  # a fresh interpreter importing torch: ~4 s
 def test_the_modules_every_job_loads_import_neither_torchvision_nor_dynamo():
     code = (
-        "import sys\n"
         "import geoinpaint.cli, geoinpaint.methods.train, geoinpaint.training.data\n"
         "from geoinpaint.methods.registry import METHODS\n"
         "from geoinpaint.runtime import seed_everything\n"
-        "METHODS.names(); seed_everything(0)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('torchvision', 'torch._dynamo'))))\n"
+        "METHODS.names(); seed_everything(0)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout[:500]
+    assert loaded_in_a_fresh_interpreter(code, ("torchvision", "torch._dynamo")) == []
 
 
 @pytest.mark.slow  # a fresh interpreter: ~1 s
 def test_the_command_line_parser_leaves_scipy_ndimage_to_the_jobs_that_filter():
     """Every job builds the whole parser (its choices come from the registries); scipy.ndimage
     costs ~0.25 s of CPU per process, and only mask, test-set and MaskMix work needs it."""
-    code = (
-        "import sys\n"
-        "from geoinpaint.cli import build_parser\n"
-        "build_parser()\n"
-        "print(sorted(m for m in sys.modules if m.startswith('scipy.ndimage')))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout[:500]
+    code = "from geoinpaint.cli import build_parser\nbuild_parser()"
+    assert loaded_in_a_fresh_interpreter(code, ("scipy.ndimage",)) == []
