@@ -85,8 +85,8 @@ class BackgroundRun:
                 # Its own process group (stop() kills every job it started), but pytest's session:
                 # Linux's scheduler autogroups share the CPU per session, so a run in a session of
                 # its own would get one session's share for its two jobs, however long it is. At
-                # nice 2 its two jobs weigh about as much as pytest's one thread plus a third: in
-                # CI the embedded run then ends with the tests instead of before or after them.
+                # nice 2 its two jobs weigh about as much as pytest's one thread plus a third (in
+                # CI the embedded run still ended 2-5 minutes after the other tests).
                 process_group=0,
                 preexec_fn=lambda: os.nice(NICE),
             )
