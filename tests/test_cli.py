@@ -18,6 +18,7 @@ VERBS = {
     "maskmix-stats",
     "runtime",
     "train",
+    "train-batch",
     "weights",
 }
 

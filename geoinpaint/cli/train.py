@@ -1,12 +1,15 @@
-"""Training verbs: `train-task` (a frozen task network) and `train` (an inpainting method)."""
+"""Training verbs: `train-task` (a frozen task network), `train` (an inpainting method) and
+`train-batch` (several, in one process)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import shlex
 from pathlib import Path
 
+from geoinpaint import atomic
 from geoinpaint.cli.common import add_device, task_choices, verb
 
 log = logging.getLogger("geoinpaint")
@@ -58,6 +61,20 @@ def cmd_train(a: argparse.Namespace) -> None:
     log.info("saved %s (%s) to %s", a.method, a.task, a.out)
 
 
+def cmd_train_batch(a: argparse.Namespace) -> None:
+    """`geoinpaint train` once per `--run`, in this process (the workflow's `train_batch`): every
+    run is parsed before the first trains, so a malformed one fails at once."""
+    parser = argparse.ArgumentParser(prog="geoinpaint train-batch --run", add_help=False)
+    _train_arguments(parser)
+    runs = [parser.parse_args(shlex.split(run)) for run in a.run]
+    done = []
+    for i, run in enumerate(runs, 1):
+        log.info("training %d of %d in this batch: %s (%s)", i, len(runs), run.method, run.out)
+        cmd_train(run)
+        done.append({"method": run.method, "model": str(run.out), "log_csv": str(run.log_csv)})
+    atomic.write_text(a.manifest, json.dumps(done, indent=1) + "\n")
+
+
 def add_verbs(sub: argparse._SubParsersAction) -> None:
     s = verb(sub, "train-task", cmd_train_task, "train a task network on clean images (resumable)")
     s.add_argument("--task", choices=task_choices(), default="classification")
@@ -85,6 +102,21 @@ def add_verbs(sub: argparse._SubParsersAction) -> None:
     add_device(s, threads=None)
 
     s = verb(sub, "train", cmd_train, "train an inpainting method on a task's training split")
+    _train_arguments(s)
+
+    s = verb(sub, "train-batch", cmd_train_batch, "train several inpainting methods in one process")
+    s.add_argument(
+        "--run",
+        action="append",
+        required=True,
+        metavar="ARGS",
+        help="one training: the arguments `geoinpaint train` takes, as one shell-quoted string",
+    )
+    s.add_argument("--manifest", type=Path, required=True, help="JSON list of what was trained")
+
+
+def _train_arguments(s: argparse.ArgumentParser) -> None:
+    """The arguments of `geoinpaint train` (and of each `train-batch --run`)."""
     s.add_argument("--method", required=True, help="registered method that must be trained")
     s.add_argument("--task", choices=task_choices(), default="classification")
     s.add_argument("--train", type=Path, required=True, help="training split folder")

@@ -6,7 +6,8 @@ Paths (`<run>` = `run_name`):
 - `data/<run>/<role>/masks/<maskset>`: frozen mask sets (training ones per seed);
 - `data/<run>/<role>/testsets/<maskset>`: frozen test sets;
 - `runs/<run>/<role>/seed<k>/task_net.pt`: the frozen task network of a seed;
-- `runs/<run>/<role>/seed<k>/<train maskset kind>/<key>.pt`: a trained inpainting model;
+- `runs/<run>/<role>/seed<k>/<train maskset kind>/<key>.pt`: a trained inpainting model (with
+  `train_batch` > 1 trained into `runs/<run>/staged/...` first, `experiments.jobs.staged`);
 - `runs/<run>/<role>/<maskset>/seed<k>/{outputs,metrics}/<row key>`: composited outputs and
   per-image metrics of every row scored on one test set;
 - `results/<run>/<paper>/table_<id>.{csv,md,tex}`, `paper_figures/<run>/<paper>/<figure>.png`.

@@ -88,6 +88,73 @@ def training_args(plan: Plan, run: TrainingRun, inputs: dict[str, str]) -> str:
     return " ".join(args)
 
 
+# -- batched training (config `train_batch`) --------------------------------------------------
+# A training job's process pays ~6 CPU-s before and after its epochs (torch, and the compiler
+# stack torch.optim imports): more than a small CPU variant's whole training. With
+# `train_batch: K`, one job trains up to K runs that share a role, seed and training masks
+# (their data and task network) one after another in one process; each run writes its model
+# and log to a staging folder and keeps its own resumable state, and a `publish_model` job
+# copies them to the paths every other job reads. Results are the same as one job per run
+# (tests/test_train_batch.py).
+BatchKey = tuple[str, int, str, int]
+
+
+def training_batches(plan: Plan, size: int) -> dict[BatchKey, list[TrainingRun]]:
+    """The plan's trainings in batches of at most `size` runs, keyed (role, seed, training mask
+    set, index): each (role, seed, masks) group in plan order, cut into equal-sized batches. A
+    warm-started run is a batch of its own (its start is another run's published model)."""
+    groups: dict[tuple[str, int, str, bool], list[TrainingRun]] = {}
+    for run in plan.runs.values():
+        groups.setdefault((run.role, run.seed, run.train_maskset, bool(run.init_from)), []).append(
+            run
+        )
+    batches: dict[BatchKey, list[TrainingRun]] = {}
+    for (role, seed, masks, warm), runs in groups.items():
+        per = 1 if warm else -(-len(runs) // -(-len(runs) // size))
+        for start in range(0, len(runs), per):
+            index = sum(1 for key in batches if key[:3] == (role, seed, masks))
+            batches[(role, seed, masks, index)] = runs[start : start + per]
+    return batches
+
+
+def batch_runs(
+    plan: Plan, size: int, role: str, seed: str | int, trainmask: str, batch: str | int
+) -> list[TrainingRun]:
+    return training_batches(plan, size)[(role, int(seed), trainmask, int(batch))]
+
+
+def batch_manifest(plan: Plan, size: int, run: TrainingRun) -> str:
+    """The manifest the batch training `run` writes when every run of the batch is trained."""
+    key = next(k for k, runs in training_batches(plan, size).items() if run in runs)
+    return "runs/{}/staged/{}/seed{}/{}/batch{}.json".format(plan.run, *key)
+
+
+def staged(plan: Plan, run: TrainingRun) -> dict[str, str]:
+    """Where a batched training writes its model and log before `publish_model` copies them."""
+    base = f"runs/{plan.run}/staged/{run.role}/seed{run.seed}/{run.train_maskset}/{run.key}"
+    return {"model": f"{base}.pt", "history": f"{base}_log.csv"}
+
+
+def batch_args(plan: Plan, runs: list[TrainingRun], images: int, device: str, threads: int) -> str:
+    """One `--run ARGS` per training of a batch: ARGS are what `geoinpaint train` gets from the
+    one-run rule (train.smk), with the model and log in the staging folder."""
+    words = []
+    for run in runs:
+        inputs = training_inputs(plan, run)
+        where = f"{run.role}/seed{run.seed}/{run.train_maskset}/{run.key}"
+        out = staged(plan, run)
+        args = [
+            training_args(plan, run, inputs),
+            f"--train {q(inputs['scenes'] + '/train')} --masks {q(inputs['masks'])}",
+            f"--out {q(out['model'])} --state {q(f'runs/{plan.run}/state/{where}.pt')}",
+            f"--log-csv {q(out['history'])} --samples {q(f'runs/{plan.run}/{where}_samples')}",
+            f"--train-images {q(images)} --seed {run.seed} --device {q(device)}",
+            f"--threads {q(threads)}",
+        ]
+        words.append(f"--run {q(' '.join(args))}")
+    return " ".join(words)
+
+
 # -- inpainting and scoring -------------------------------------------------------------------
 def group_of(role: str, maskset: str, seed: str | int) -> Group:
     return (role, maskset, int(seed))
