@@ -48,7 +48,7 @@ def test_a_warm_started_run_is_a_batch_of_its_own_after_its_warm_up(torch_home):
         assert len(runs) == 1 or not any(r.init_from for r in runs)
     tuned = next(r for r in p.runs.values() if r.init_from)
     warm = p.runs[(tuned.role, tuned.init_seed, tuned.train_maskset, tuned.init_from)]
-    assert jobs.batch_manifest(p, 8, warm) != jobs.batch_manifest(p, 8, tuned)
+    assert jobs.batch_manifest(p, batches, warm) != jobs.batch_manifest(p, batches, tuned)
 
 
 def test_each_run_of_a_batch_gets_the_one_run_arguments_with_its_model_staged(torch_home):

@@ -105,34 +105,41 @@ def training_batches(plan: Plan, size: int) -> dict[BatchKey, list[TrainingRun]]
     warm-started run is a batch of its own (its start is another run's published model)."""
     groups: dict[tuple[str, int, str, bool], list[TrainingRun]] = {}
     for run in plan.runs.values():
-        groups.setdefault((run.role, run.seed, run.train_maskset, bool(run.init_from)), []).append(
-            run
-        )
+        key = (run.role, run.seed, run.train_maskset, bool(run.init_from))
+        groups.setdefault(key, []).append(run)
     batches: dict[BatchKey, list[TrainingRun]] = {}
+    count: dict[tuple[str, int, str], int] = {}
     for (role, seed, masks, warm), runs in groups.items():
         per = 1 if warm else -(-len(runs) // -(-len(runs) // size))
         for start in range(0, len(runs), per):
-            index = sum(1 for key in batches if key[:3] == (role, seed, masks))
+            index = count[(role, seed, masks)] = count.get((role, seed, masks), -1) + 1
             batches[(role, seed, masks, index)] = runs[start : start + per]
     return batches
 
 
-def batch_runs(
-    plan: Plan, size: int, role: str, seed: str | int, trainmask: str, batch: str | int
-) -> list[TrainingRun]:
-    return training_batches(plan, size)[(role, int(seed), trainmask, int(batch))]
+def batch_key(role: str, seed: str, trainmask: str, batch: str) -> BatchKey:
+    """A batch training job's wildcards as its key in `training_batches`."""
+    return (role, int(seed), trainmask, int(batch))
 
 
-def batch_manifest(plan: Plan, size: int, run: TrainingRun) -> str:
+def batch_manifest(plan: Plan, batches: dict[BatchKey, list[TrainingRun]], run: TrainingRun) -> str:
     """The manifest the batch training `run` writes when every run of the batch is trained."""
-    key = next(k for k, runs in training_batches(plan, size).items() if run in runs)
+    key = next(k for k, runs in batches.items() if run in runs)
     return "runs/{}/staged/{}/seed{}/{}/batch{}.json".format(plan.run, *key)
+
+
+def _beside(plan: Plan, run: TrainingRun, top: str, suffix: str) -> str:
+    """`run`'s checkpoint path moved under `runs/<run>/<top>/`, its `.pt` replaced by `suffix`."""
+    path = plan.checkpoint(run).removesuffix(".pt") + suffix
+    return path.replace(f"runs/{plan.run}/", f"runs/{plan.run}/{top}", 1)
 
 
 def staged(plan: Plan, run: TrainingRun) -> dict[str, str]:
     """Where a batched training writes its model and log before `publish_model` copies them."""
-    base = f"runs/{plan.run}/staged/{run.role}/seed{run.seed}/{run.train_maskset}/{run.key}"
-    return {"model": f"{base}.pt", "history": f"{base}_log.csv"}
+    return {
+        "model": _beside(plan, run, "staged/", ".pt"),
+        "history": _beside(plan, run, "staged/", "_log.csv"),
+    }
 
 
 def batch_args(plan: Plan, runs: list[TrainingRun], images: int, device: str, threads: int) -> str:
@@ -141,13 +148,14 @@ def batch_args(plan: Plan, runs: list[TrainingRun], images: int, device: str, th
     words = []
     for run in runs:
         inputs = training_inputs(plan, run)
-        where = f"{run.role}/seed{run.seed}/{run.train_maskset}/{run.key}"
         out = staged(plan, run)
+        state = _beside(plan, run, "state/", ".pt")
+        samples = plan.checkpoint(run).removesuffix(".pt") + "_samples"
         args = [
             training_args(plan, run, inputs),
             f"--train {q(inputs['scenes'] + '/train')} --masks {q(inputs['masks'])}",
-            f"--out {q(out['model'])} --state {q(f'runs/{plan.run}/state/{where}.pt')}",
-            f"--log-csv {q(out['history'])} --samples {q(f'runs/{plan.run}/{where}_samples')}",
+            f"--out {q(out['model'])} --state {q(state)}",
+            f"--log-csv {q(out['history'])} --samples {q(samples)}",
             f"--train-images {q(images)} --seed {run.seed} --device {q(device)}",
             f"--threads {q(threads)}",
         ]

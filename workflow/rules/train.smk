@@ -58,12 +58,13 @@ if TRAIN_BATCH == 1:
             " --seed {wildcards.seed} --device {params.device:q} --threads {threads} > {log:q} 2>&1"
 
 else:
+    BATCHES = jobs.training_batches(PLAN, TRAIN_BATCH)  # once: every input function reads it
 
     rule train_inpainting:
         input:
             unpack(
                 lambda wildcards: jobs.training_inputs(
-                    PLAN, jobs.batch_runs(PLAN, TRAIN_BATCH, **dict(wildcards.items()))[0]
+                    PLAN, BATCHES[jobs.batch_key(**dict(wildcards.items()))][0]
                 )
             ),
         output:
@@ -71,7 +72,7 @@ else:
         params:
             args=lambda wildcards: jobs.batch_args(
                 PLAN,
-                jobs.batch_runs(PLAN, TRAIN_BATCH, **dict(wildcards.items())),
+                BATCHES[jobs.batch_key(**dict(wildcards.items()))],
                 config["train_images"],
                 config["device"],
                 THREADS,
@@ -95,7 +96,7 @@ else:
     rule publish_model:
         input:
             manifest=lambda wildcards: jobs.batch_manifest(
-                PLAN, TRAIN_BATCH, jobs.training_run(PLAN, **dict(wildcards.items()))
+                PLAN, BATCHES, jobs.training_run(PLAN, **dict(wildcards.items()))
             ),
         output:
             model=f"runs/{RUN}/{{role}}/seed{{seed}}/{{trainmask}}/{{key}}.pt",
