@@ -16,6 +16,8 @@ from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method
 from geoinpaint.training.data import Batch
 
+from .overfit import train_until_halved
+
 OFFICIAL = {"coarse": 54_419_459, "refine": 77_692_291}  # baselines.md, measured
 OFFICIAL_PARAMS = 132_111_750
 SMALL = {"width": 0.125, "downsamplings": 6}
@@ -56,16 +58,15 @@ class FakeVGG(nn.Module):
         return {k: F.relu(p(F.avg_pool2d(x, self.SHAPES[k][1]))) for k, p in self.proj.items()}
 
 
-def l1_first_and_last(name: str, options: dict, batch: Batch, steps: int = 100):
-    """The routine's `l1` on its first step and the least of its last five, on one batch."""
+def l1_first_and_last(name: str, options: dict, batch: Batch):
+    """The routine's `l1` on its first step and on its last (`train_until_halved`)."""
     torch.manual_seed(0)
     method = build_method(name, options)
     ctx = TrainContext(
         "classification", batch.images.shape[-1], len(batch.images), torch.device("cpu")
     )
-    routine = method.routine(ctx)
-    history = [float(routine.train_step(batch)["l1"]) for _ in range(steps)]
-    return history[0], min(history[-5:])
+    first, last, _ = train_until_halved(method.routine(ctx), batch)
+    return first["l1"], last["l1"]
 
 
 def test_csa_generators_are_the_official_size():

@@ -18,6 +18,8 @@ from geoinpaint.methods.registry import build_method, load_method
 from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
+from .overfit import train_until_halved
+
 SMALL = DMFN.SMALL
 OFFICIAL = {"dmfn": 9_037_443, "dmfn-24": 13_036_483}  # baselines.md, measured on the code
 
@@ -118,11 +120,8 @@ def test_one_batch_overfit_halves_the_l1_loss():
     method = build_method("dmfn", SMALL)
     ctx = TrainContext(task="classification", size=32, n_samples=4, device=torch.device("cpu"))
     routine = method.routine(ctx)
-    batch = smooth_batch(4, 32)
-    first = routine.train_step(batch)["l1"].item()
-    for _ in range(99):
-        last = routine.train_step(batch)["l1"].item()
-    assert last < first / 2, (first, last)
+    first, last, steps = train_until_halved(routine, smooth_batch(4, 32))
+    assert last["l1"] < 0.5 * first["l1"], (first, last, steps)
 
 
 @pytest.mark.slow

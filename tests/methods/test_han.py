@@ -15,6 +15,8 @@ from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method
 from geoinpaint.training.data import Batch
 
+from .overfit import train_until_halved
+
 OFFICIAL_PARAMS = 19_446_475  # baselines.md: dengyecode/hourglassattention, = IGLL Table 3
 IGLL_THOP_GMACS = 114.737283  # IGLL Table 3 "GFLOPs": thop-0.1.1 MACs at 256x256
 OFFICIAL_D_PARAMS = 2_763_776
@@ -56,13 +58,12 @@ class StubVGG(torch.nn.Module):
         return {k: conv(images) for k, conv in self.convs.items()}
 
 
-def l1_before_and_after(name: str, options: dict, batch: Batch, steps: int = 100):
-    """The routine's L1 on its first and last step, training on one fixed batch."""
+def l1_before_and_after(name: str, options: dict, batch: Batch):
+    """The routine's L1 on its first and last step (`train_until_halved`) on one fixed batch."""
     torch.manual_seed(0)
     method = build_method(name, options)
-    routine = method.routine(cpu_context(batch.images.shape[-1]))
-    history = [float(routine.train_step(batch)["l1"]) for _ in range(steps)]
-    return history[0], min(history[-5:])
+    first, last, _ = train_until_halved(method.routine(cpu_context(batch.images.shape[-1])), batch)
+    return first["l1"], last["l1"]
 
 
 def test_han_generator_is_the_official_size():

@@ -18,6 +18,8 @@ from geoinpaint.methods.registry import build_method, load_method
 from geoinpaint.methods.train import train_method
 from geoinpaint.training.data import Batch
 
+from .overfit import train_until_halved
+
 SMALL = HiFill.SMALL
 OFFICIAL = 2_722_791  # baselines.md's hand count of the TensorFlow code (no PyTorch original)
 
@@ -117,11 +119,8 @@ def test_one_batch_overfit_halves_the_l1_loss():
     method = build_method("hifill", {**SMALL, "coarse_size": 16, "init": "gated-he", "lr": 1e-3})
     ctx = TrainContext(task="classification", size=32, n_samples=4, device=torch.device("cpu"))
     routine = method.routine(ctx)
-    batch = smooth_batch(4, 32)
-    first = routine.train_step(batch)["l1"].item()
-    for _ in range(99):
-        last = routine.train_step(batch)["l1"].item()
-    assert last < first / 2, (first, last)
+    first, last, steps = train_until_halved(routine, smooth_batch(4, 32))
+    assert last["l1"] < 0.5 * first["l1"], (first, last, steps)
 
 
 @pytest.mark.slow

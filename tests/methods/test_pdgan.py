@@ -14,6 +14,8 @@ from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method, traits
 from methods.test_rfr import smooth_batch, train_and_reload
 
+from .overfit import train_until_halved
+
 OFFICIAL_G = 186_007_263  # baselines.md: SPDNormGenerator(ngf=64), parameters()
 OFFICIAL_PRIOR = 30_021_376 + 18_098_499  # PConv encoder (trainable) + decoder
 OFFICIAL_D = 5_533_826
@@ -106,9 +108,8 @@ def test_small_pdgan_prior_overfits_one_batch():
     torch.manual_seed(0)
     method = build_method("pdgan", TINY)
     routine = method.routine(TrainContext("classification", 32, 4, torch.device("cpu")))
-    batch = smooth_batch(32)
-    losses = [float(routine.train_step(batch)["l1"]) for _ in range(100)]
-    assert losses[-1] < 0.5 * losses[0]
+    first, last, steps = train_until_halved(routine, smooth_batch(32))
+    assert last["l1"] < 0.5 * first["l1"], (first, last, steps)
 
 
 @pytest.mark.slow

@@ -19,6 +19,8 @@ from geoinpaint.methods.train import train_method
 from geoinpaint.tasks.classification import CLASSIFIERS
 from geoinpaint.training.data import Batch
 
+from .overfit import train_until_halved
+
 OFFICIAL_GENERATOR = 45_597_223  # baselines.md, measured on WendongZh/SPL
 OFFICIAL_DISCRIMINATOR = 2_763_776
 SMALL = {"width": 0.125, "blocks": 4, "rdbs": 4, "prior_scale": 1}
@@ -127,10 +129,9 @@ def test_spl_overfits_one_batch(classifier_checkpoint):
     method = build_method("spl", {**SMALL, "lr": 1e-3})
     ctx = TrainContext("classification", 32, 4, torch.device("cpu"), task_net=classifier_checkpoint)
     routine = method.routine(ctx)
-    batch = smooth_batch()
-    losses = [routine.train_step(batch) for _ in range(100)]
-    assert float(losses[-1]["l1"]) < 0.5 * float(losses[0]["l1"])
-    assert float(losses[-1]["prior"]) < float(losses[0]["prior"])
+    first, last, steps = train_until_halved(routine, smooth_batch())
+    assert last["l1"] < 0.5 * first["l1"], (first, last, steps)
+    assert last["prior"] < first["prior"], (first, last, steps)
 
 
 @pytest.mark.slow
