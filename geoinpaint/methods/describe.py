@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -100,21 +101,42 @@ def describe(
     }
 
 
-def describe_untrained(name: str, size: int = 256, device: str | torch.device = "cpu") -> tuple:
-    """`describe` of method `name` built untrained at its registered (paper) settings, with
-    seed 0. Returns `(method, description)`.
+@contextlib.contextmanager
+def _fillers_skipped() -> Iterator[None]:
+    """`torch.nn.init`'s fillers (`kaiming_uniform_`, `normal_`, ...) leave their tensor as it is
+    while this is open: layers built inside keep uninitialised memory. Only for networks whose
+    values are never read. Table 3's paper-size networks hold about 1.2 G parameters, and filling
+    them with random numbers took ~30 s of its job before they moved to the meta device."""
+    fillers = {
+        name: getattr(nn.init, name)
+        for name in dir(nn.init)
+        if name.endswith("_") and not name.startswith("_") and callable(getattr(nn.init, name))
+    }
+    try:
+        for name in fillers:
+            setattr(nn.init, name, lambda tensor, *args, **kwargs: tensor)
+        yield
+    finally:
+        for name, filler in fillers.items():
+            setattr(nn.init, name, filler)
 
-    The networks are built on `device`, then moved to the meta device and run on meta inputs:
-    shapes without data, so the counts are the same (tests/methods/test_describe.py) and a
-    400-GFLOP network costs nothing to run. A method whose forward needs data (an `.item()`, a
-    copy to the CPU, a tensor made on its own device, an op without a meta kernel) is built
-    again and measured on `device`. Nothing is built under a global meta device: a module
+
+def describe_untrained(name: str, size: int = 256, device: str | torch.device = "cpu") -> tuple:
+    """`describe` of method `name` built untrained at its registered (paper) settings.
+    Returns `(method, description)`.
+
+    The networks are built on `device` without their random initialisation
+    (`_fillers_skipped`), then moved to the meta device and run on meta inputs: shapes without
+    data, so the counts are the same (tests/methods/test_describe.py) and a 400-GFLOP network
+    costs nothing to run. A method whose forward needs data (an `.item()`, a copy to the CPU, a
+    tensor made on its own device, an op without a meta kernel) is built again, initialised with
+    seed 0, and measured on `device`. Nothing is built under a global meta device: a module
     imported there would keep its module-level tensors on meta.
     """
     from geoinpaint.methods.registry import build_method
 
-    torch.manual_seed(0)
-    method = build_method(name, device=torch.device(device))
+    with _fillers_skipped():  # values never read: the networks go to meta
+        method = build_method(name, device=torch.device(device))
     try:
         method.nets.to("meta")
         return method, describe(method, size, torch.device("meta"))

@@ -41,7 +41,14 @@ def test_a_method_whose_forward_needs_data_is_measured_on_the_cpu():
     method, cost = describe_untrained("igll", 64)  # its edge map comes from skimage's Canny
     assert not next(method.nets.parameters()).is_meta
     torch.manual_seed(0)
-    assert cost == describe(build_method("igll", device="cpu"), 64)
+    reference = build_method("igll", device="cpu")
+    # measured on the CPU: built again with its random initialisation, not the skipped one
+    expected = reference.nets.state_dict()
+    for name, value in method.nets.state_dict().items():
+        assert torch.equal(value, expected[name]), name
+    assert cost == describe(reference, 64)
+    # and torch.nn.init fills tensors again after the skipped build
+    assert torch.nn.init.normal_(torch.zeros(100)).std() > 0.5
 
 
 @pytest.mark.slow  # MAT at 256 px on the CPU: ~30 s
