@@ -3,12 +3,12 @@ the ResNet-34 6-skip coarse-to-fine generator) through the real workflow, on gen
 trees of RSSCN7, CVUSA and LoveDA in their official layouts and tiny stand-ins for the
 pretrained files in a temporary torch hub cache.
 
-With `GEOINPAINT_PAPER_TINY=1` the run is one of the session's background runs (conftest.py):
-it starts when collection ends and shares the CPU with the rest of the session. Alone on two
-cores it takes about 5.5 minutes, 530 CPU-s, 9 GB of memory and 11 GB of disk (the paper-size
-checkpoints and resumable states): one training step of the paper's generator at LoveDA's
-512 px is ~100 s of one core. Beside the embedded default that does not fit the 30-minute CI
-on two cores, so CI skips it."""
+The run is one of the session's background runs (conftest.py): it starts when collection ends
+and shares the CPU with the rest of the session. Alone on two cores it takes about 5.5 minutes,
+560-610 CPU-s, 9 GB of memory and 11 GB of disk (the paper-size checkpoints and resumable
+states); a third of that is one training step of the paper's generator at LoveDA's 512 px
+(~110 s of one core, then ~20 s for its preview images). `GEOINPAINT_PAPER_TINY=0` leaves it
+out on a machine without that memory or disk."""
 
 import pandas as pd
 import pytest
