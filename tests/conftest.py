@@ -132,6 +132,20 @@ def _start(name: str):
 OPT_OUT = {"paper_tiny_run": "GEOINPAINT_PAPER_TINY"}
 
 
+LAST = ("paper_tiny_run", "embedded_run")
+"""The two long background runs: the tests that read them run at the end of the session, in
+this order. Every other test runs first, beside them; then the two runs' last serial jobs
+(inpainting, scoring, tables) overlap, instead of one core waiting on one run's tail."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        names = getattr(item, "fixturenames", ())
+        return next((i + 1 for i, name in enumerate(LAST) if name in names), 0)
+
+    items.sort(key=rank)  # stable: the collection order within each rank
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     wanted = {
         name
