@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
+from geoinpaint.methods.base import TrainContext
+from geoinpaint.methods.registry import build_method
 from geoinpaint.training.data import Batch
 
 STEPS = 100
@@ -29,3 +33,14 @@ def train_until_halved(
         last = step()
         taken += 1
     return first, last, taken
+
+
+def l1_first_and_last(name: str, options: dict, batch: Batch) -> tuple[float, float]:
+    """Method `name` with `options`, built with seed 0, trained on `batch` on the CPU by
+    `train_until_halved`: its `l1` on the first step and on the last."""
+    torch.manual_seed(0)
+    method = build_method(name, options)
+    size, n = batch.images.shape[-1], len(batch.images)
+    ctx = TrainContext("classification", size, n, torch.device("cpu"))
+    first, last, _ = train_until_halved(method.routine(ctx), batch)
+    return first["l1"], last["l1"]

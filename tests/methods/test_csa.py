@@ -16,7 +16,7 @@ from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method
 from geoinpaint.training.data import Batch
 
-from .overfit import train_until_halved
+from .overfit import l1_first_and_last
 
 OFFICIAL = {"coarse": 54_419_459, "refine": 77_692_291}  # baselines.md, measured
 OFFICIAL_PARAMS = 132_111_750
@@ -56,17 +56,6 @@ class FakeVGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         return {k: F.relu(p(F.avg_pool2d(x, self.SHAPES[k][1]))) for k, p in self.proj.items()}
-
-
-def l1_first_and_last(name: str, options: dict, batch: Batch):
-    """The routine's `l1` on its first step and on its last (`train_until_halved`)."""
-    torch.manual_seed(0)
-    method = build_method(name, options)
-    ctx = TrainContext(
-        "classification", batch.images.shape[-1], len(batch.images), torch.device("cpu")
-    )
-    first, last, _ = train_until_halved(method.routine(ctx), batch)
-    return first["l1"], last["l1"]
 
 
 def test_csa_generators_are_the_official_size():

@@ -13,9 +13,9 @@ from geoinpaint.methods.base import TrainContext
 from geoinpaint.methods.describe import count_parameters, describe_untrained
 from geoinpaint.methods.registry import build_method
 
+from .overfit import l1_first_and_last
 from .test_csa import (  # noqa: F401
     FakeVGG,
-    l1_first_and_last,
     meta_method,
     scene_batch,
 )

@@ -15,7 +15,7 @@ from geoinpaint.methods.describe import count_parameters, describe
 from geoinpaint.methods.registry import build_method
 from geoinpaint.training.data import Batch
 
-from .overfit import train_until_halved
+from .overfit import l1_first_and_last
 
 OFFICIAL_PARAMS = 19_446_475  # baselines.md: dengyecode/hourglassattention, = IGLL Table 3
 IGLL_THOP_GMACS = 114.737283  # IGLL Table 3 "GFLOPs": thop-0.1.1 MACs at 256x256
@@ -56,14 +56,6 @@ class StubVGG(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         return {k: conv(images) for k, conv in self.convs.items()}
-
-
-def l1_before_and_after(name: str, options: dict, batch: Batch):
-    """The routine's L1 on its first and last step (`train_until_halved`) on one fixed batch."""
-    torch.manual_seed(0)
-    method = build_method(name, options)
-    first, last, _ = train_until_halved(method.routine(cpu_context(batch.images.shape[-1])), batch)
-    return first["l1"], last["l1"]
 
 
 def test_han_generator_is_the_official_size():
@@ -129,7 +121,7 @@ def test_vgg_terms_enter_the_generator_loss_when_vgg19_is_there(name, monkeypatc
 
 @pytest.mark.slow
 def test_han_overfits_one_batch():
-    first, last = l1_before_and_after("han", SMALL, scene_batch(32))
+    first, last = l1_first_and_last("han", SMALL, scene_batch(32))
     assert last < 0.5 * first
 
 

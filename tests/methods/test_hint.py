@@ -9,7 +9,8 @@ from geoinpaint.baselines.hint.network import SCAL, MaskAwareDownsample
 from geoinpaint.methods.describe import count_parameters, describe_untrained
 from geoinpaint.methods.registry import build_method
 
-from .test_han import l1_before_and_after, meta_method, scene_batch
+from .overfit import l1_first_and_last
+from .test_han import meta_method, scene_batch
 
 OFFICIAL_PARAMS = 72_265_248  # baselines.md: ChrisChen1023/HINT (IGLL's 21.167 M matches nothing)
 OFFICIAL_MODULES = {  # baselines.md, per official module
@@ -68,7 +69,7 @@ def test_small_hint_inpaints_a_64px_batch_without_reading_the_occluder():
 @pytest.mark.slow
 def test_hint_overfits_one_batch():
     # At the paper's lr (1e-4) 100 steps cut L1 by about a quarter; 1e-3 shows the fit sooner.
-    first, last = l1_before_and_after("hint", {**SMALL, "lr": 1e-3}, scene_batch(32))
+    first, last = l1_first_and_last("hint", {**SMALL, "lr": 1e-3}, scene_batch(32))
     assert last < 0.5 * first
 
 
